@@ -1,0 +1,2 @@
+export { loadConfig, loadConfigOrExit, ConfigError, type ConfigProblem } from './load-config';
+export { envBool, envPort, envInt, envUrl, envList, envLogLevel, envDurationMs } from './env-types';

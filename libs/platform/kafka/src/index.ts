@@ -1,0 +1,9 @@
+export {
+  createKafka,
+  createIdempotentProducer,
+  produce,
+  kafkaHealth,
+  ensureTopics,
+  type KafkaClientOptions,
+} from './kafka-client';
+export { kafkaLogCreator } from './kafka-logging';

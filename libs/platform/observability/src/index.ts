@@ -1,0 +1,1 @@
+export { startTelemetry, telemetrySdkConfig, type TelemetryOptions, type Telemetry } from './telemetry';

@@ -1,0 +1,1 @@
+export { createRedisClient, redisHealth, closeRedis, type RedisClientOptions, type Health } from './redis-client';

@@ -1,0 +1,1 @@
+export { GracefulShutdown, type ShutdownOptions, type ShutdownHook } from './graceful-shutdown';

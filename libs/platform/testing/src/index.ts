@@ -1,0 +1,2 @@
+export { stackEndpoints, stackWorkDir, stackComponentPid, stackUp, type StackEndpoints } from './local-stack';
+export { waitFor } from './wait-for';

@@ -1,0 +1,3 @@
+import { createRedisClient } from '@ci-connector/platform-redis';
+
+export const make = createRedisClient;

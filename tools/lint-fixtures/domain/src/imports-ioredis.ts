@@ -1,0 +1,3 @@
+import Redis from 'ioredis';
+
+export const client = new Redis({ lazyConnect: true });

@@ -1,0 +1,3 @@
+import { createConnection } from 'node:net';
+
+export const dial = (port: number) => createConnection(port, '127.0.0.1');

@@ -1,0 +1,1 @@
+export { nextCSeq } from './clean';
