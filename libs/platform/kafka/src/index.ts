@@ -2,6 +2,7 @@ export {
   createKafka,
   createIdempotentProducer,
   produce,
+  ProduceDeadlineError,
   kafkaHealth,
   ensureTopics,
   type KafkaClientOptions,
