@@ -63,11 +63,16 @@ run_target() {
   [ -n "$projects" ] || return 0
   log="$results/$target.log"
   nx run-many -t "$target" --outputStyle=stream --skip-nx-cache --nxBail=false "$@" 2>&1 | tee "$log"
-  local failed
-  failed=$(sed -n '/Failed tasks:/,$p' "$log" | sed -n "s/^- \([^:]*\):$target\$/\1/p" | sort)
+  local nx_rc=${PIPESTATUS[0]} failed
+  # Nx colours its summary even into a pipe: strip the escapes before reading it.
+  failed=$(sed 's/\x1b\[[0-9;]*m//g' "$log" | sed -n '/Failed tasks:/,$p' | sed -n "s/^- \([^:]*\):$target\$/\1/p" | sort)
   for p in $projects; do
     if grep -qx "$p" <<<"$failed"; then printf '%s\t%s\tfailed\n' "$target" "$p"; else printf '%s\t%s\tok\n' "$target" "$p"; fi >> "$results/tasks.tsv"
   done
+  # Nx failed but named no task of ours: count that as a failure too, never as a pass.
+  if [ "$nx_rc" -ne 0 ] && [ -z "$failed" ]; then
+    printf '%s\t%s\tfailed\n' "$target" "(nx exit $nx_rc)" >> "$results/tasks.tsv"
+  fi
 }
 
 phase lint;      run_target lint
