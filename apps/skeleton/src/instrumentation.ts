@@ -1,5 +1,6 @@
 // Loaded before the app with `node --import ./instrumentation.js main.js`, so
 // OpenTelemetry patches http (and later clients) before anything requires them.
+import './check-node';
 import { startTelemetry } from '@ci-connector/platform-observability';
 import { skeletonConfig } from './config/config';
 
