@@ -1,0 +1,66 @@
+// RFC 3261 §7.3.3 and the IANA registry: compact forms stand for these names.
+const COMPACT: Record<string, string> = {
+  i: 'Call-ID',
+  m: 'Contact',
+  e: 'Content-Encoding',
+  l: 'Content-Length',
+  c: 'Content-Type',
+  f: 'From',
+  s: 'Subject',
+  k: 'Supported',
+  t: 'To',
+  v: 'Via',
+  o: 'Event',
+  r: 'Refer-To',
+  b: 'Referred-By',
+  u: 'Allow-Events',
+  x: 'Session-Expires',
+  a: 'Accept-Contact',
+  j: 'Reject-Contact',
+  d: 'Request-Disposition',
+  y: 'Identity',
+  n: 'Identity-Info',
+};
+
+// Names whose usual spelling is not plain title case.
+const SPELLING = ['Call-ID', 'CSeq', 'WWW-Authenticate', 'MIME-Version', 'RSeq', 'RAck', 'P-Asserted-Identity', 'P-Preferred-Identity', 'Min-SE', 'SIP-ETag', 'SIP-If-Match'];
+const CANONICAL = new Map(SPELLING.map((n) => [n.toLowerCase(), n]));
+
+/**
+ * Headers whose values are comma-separated lists (RFC 3261 §7.3.1: `Name: a, b`
+ * means the same as two fields). Authorization-style headers are not: commas
+ * separate their parameters.
+ */
+const LIST_HEADERS = new Set(
+  [
+    'via', 'route', 'record-route', 'contact', 'allow', 'supported', 'require', 'proxy-require', 'unsupported',
+    'accept', 'accept-encoding', 'accept-language', 'content-encoding', 'content-language', 'in-reply-to', 'warning',
+    'allow-events', 'path', 'service-route', 'p-asserted-identity', 'p-preferred-identity', 'reason', 'history-info',
+    'accept-contact', 'reject-contact', 'request-disposition', 'alert-info', 'call-info', 'error-info', 'security-client',
+    'security-server', 'security-verify',
+  ],
+);
+
+/** The full name for a compact form, or the name as written. */
+export function expandHeaderName(name: string): string {
+  if (name.length === 1) return COMPACT[name.toLowerCase()] ?? name;
+  return name;
+}
+
+/** A normalized spelling, for output and comparison: `call-id` → `Call-ID`, `x-accountid` → `X-Accountid`. */
+export function canonicalHeaderName(name: string): string {
+  const full = expandHeaderName(name);
+  const lower = full.toLowerCase();
+  const known = CANONICAL.get(lower);
+  if (known) return known;
+  return lower.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
+}
+
+/** Lower-case key of a header name, compact forms expanded. */
+export function headerKey(name: string): string {
+  return expandHeaderName(name).toLowerCase();
+}
+
+export function isListHeader(name: string): boolean {
+  return LIST_HEADERS.has(headerKey(name));
+}
