@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { headerKey } from './header-names';
 import { HeaderList } from './headers';
 import type { SipRequest, SipResponse } from './types';
 
@@ -42,11 +43,13 @@ export function newCallId(host?: string): string {
  */
 export function createResponse(req: SipRequest, status: number, reason?: string, opts: { toTag?: string } = {}): SipResponse {
   const headers = new HeaderList();
-  for (const v of req.headers.getAll('Via')) headers.append('Via', v);
+  // The Via fields as received, not split at commas: a response to a request
+  // whose Via does not parse (RFC 4475 §3.1.2.1) must still be formable.
+  for (const f of req.headers) if (headerKey(f.name) === 'via') headers.append('Via', f.value);
   const from = req.headers.get('From');
   if (from !== undefined) headers.append('From', from);
   let to = req.headers.get('To');
-  if (to !== undefined && status > 100 && !/;\s*tag\s*=/i.test(to.replace(/"(?:[^"\\]|\\.)*"/g, '').replace(/<[^>]*>/g, ''))) {
+  if (to !== undefined && status > 100 && !/;\s*tag\s*=/i.test(to.replace(/"(?:[^"\\]|\\.)*"/g, '').replace(/<[^<>]*>/g, ''))) {
     to = `${to};tag=${opts.toTag ?? newTag()}`;
   }
   if (to !== undefined) headers.append('To', to);

@@ -5,9 +5,16 @@ import type { HeaderField, Headers } from './types';
 /** The Headers of a message: wire order kept, names compared case-insensitively, compact forms expanded. */
 export class HeaderList implements Headers {
   private fields: HeaderField[];
+  // headerKey() of each field, kept beside it so lookups do not lower-case every name each time.
+  private keys: string[];
 
   constructor(fields: Iterable<HeaderField> = []) {
-    this.fields = [...fields].map((f) => ({ name: expandHeaderName(f.name), value: f.value }));
+    this.fields = [];
+    this.keys = [];
+    for (const f of fields) {
+      this.fields.push({ name: expandHeaderName(f.name), value: f.value });
+      this.keys.push(headerKey(f.name));
+    }
   }
 
   /** Builds from `[name, value]` pairs or an object (arrays for repeated headers). */
@@ -16,42 +23,64 @@ export class HeaderList implements Headers {
     return new HeaderList(pairs.map(([name, value]) => ({ name, value })));
   }
 
+  /**
+   * The parser's fast path: `fields` already have compact names expanded and
+   * `keys[i]` is headerKey(fields[i].name). Both arrays are taken over, not copied.
+   * @internal
+   */
+  static fromParsed(fields: HeaderField[], keys: string[]): HeaderList {
+    const list = new HeaderList();
+    list.fields = fields;
+    list.keys = keys;
+    return list;
+  }
+
   get size(): number {
     return this.fields.length;
   }
 
   get(name: string): string | undefined {
-    const key = headerKey(name);
-    return this.fields.find((f) => headerKey(f.name) === key)?.value;
+    const at = this.keys.indexOf(headerKey(name));
+    return at < 0 ? undefined : this.fields[at]?.value;
   }
 
   getAll(name: string): string[] {
     const key = headerKey(name);
-    const values = this.fields.filter((f) => headerKey(f.name) === key).map((f) => f.value);
+    const values: string[] = [];
+    for (let i = 0; i < this.keys.length; i++) {
+      const f = this.fields[i];
+      if (this.keys[i] === key && f) values.push(f.value);
+    }
     if (!isListHeader(key)) return values;
     return values.flatMap((v) => (key === 'contact' && v.trim() === '*' ? ['*'] : splitOutside(v, ',')));
   }
 
   has(name: string): boolean {
-    const key = headerKey(name);
-    return this.fields.some((f) => headerKey(f.name) === key);
+    return this.keys.includes(headerKey(name));
   }
 
   set(name: string, value: string): void {
     const key = headerKey(name);
-    const at = this.fields.findIndex((f) => headerKey(f.name) === key);
+    const at = this.keys.indexOf(key);
     const field = { name: at >= 0 ? (this.fields[at]?.name ?? canonicalHeaderName(name)) : canonicalHeaderName(name), value };
-    this.fields = this.fields.filter((f) => headerKey(f.name) !== key);
-    if (at >= 0) this.fields.splice(at, 0, field);
-    else this.fields.push(field);
+    this.remove(key);
+    if (at >= 0) {
+      this.fields.splice(at, 0, field);
+      this.keys.splice(at, 0, key);
+    } else {
+      this.fields.push(field);
+      this.keys.push(key);
+    }
   }
 
   append(name: string, value: string): void {
     this.fields.push({ name: canonicalHeaderName(name), value });
+    this.keys.push(headerKey(name));
   }
 
   prepend(name: string, value: string): void {
     this.fields.unshift({ name: canonicalHeaderName(name), value });
+    this.keys.unshift(headerKey(name));
   }
 
   /**
@@ -60,26 +89,47 @@ export class HeaderList implements Headers {
    */
   shift(name: string): string | undefined {
     const key = headerKey(name);
-    const at = this.fields.findIndex((f) => headerKey(f.name) === key);
+    const at = this.keys.indexOf(key);
     const field = this.fields[at];
     if (!field) return undefined;
     const parts = isListHeader(key) ? splitOutside(field.value, ',') : [field.value];
     const [first, ...rest] = parts;
-    if (rest.length === 0) this.fields.splice(at, 1);
-    else this.fields[at] = { name: field.name, value: rest.join(', ') };
+    if (rest.length === 0) {
+      this.fields.splice(at, 1);
+      this.keys.splice(at, 1);
+    } else {
+      this.fields[at] = { name: field.name, value: rest.join(', ') };
+    }
     return first;
   }
 
   delete(name: string): void {
-    const key = headerKey(name);
-    this.fields = this.fields.filter((f) => headerKey(f.name) !== key);
+    this.remove(headerKey(name));
   }
 
   clone(): HeaderList {
-    return new HeaderList(this.fields.map((f) => ({ ...f })));
+    return HeaderList.fromParsed(
+      this.fields.map((f) => ({ ...f })),
+      [...this.keys],
+    );
   }
 
   [Symbol.iterator](): Iterator<HeaderField> {
     return this.fields[Symbol.iterator]();
+  }
+
+  private remove(key: string): void {
+    const fields: HeaderField[] = [];
+    const keys: string[] = [];
+    for (let i = 0; i < this.keys.length; i++) {
+      const f = this.fields[i];
+      const k = this.keys[i];
+      if (k !== key && f && k !== undefined) {
+        fields.push(f);
+        keys.push(k);
+      }
+    }
+    this.fields = fields;
+    this.keys = keys;
   }
 }

@@ -1,6 +1,7 @@
 import { HeaderList } from './headers';
-import { parseCSeq, parseMediaType, parseNameAddr, parseVia, formatNameAddr } from './header-values';
-import { parseUri, formatUri, urisEqual } from './uri';
+import { parseCSeq, parseMediaType, parseNameAddr, parseVia, formatNameAddr, splitNameAddr } from './header-values';
+import { parseParams } from './scan';
+import { parseUri, formatUri, urisEqual, isIpv6, isValidHost } from './uri';
 import { createResponse } from './build';
 import { SipParseError, type SipRequest } from './types';
 
@@ -100,5 +101,57 @@ describe('createResponse', () => {
     expect(ok.headers.getAll('Via')).toEqual(['SIP/2.0/UDP a;branch=z9hG4bK1', 'SIP/2.0/UDP b;branch=z9hG4bK2']);
     expect(ok.headers.get('To')).toBe('"Bob <x>" <sip:bob@b>;tag=xyz');
     expect(ok.headers.has('Max-Forwards')).toBe(false);
+  });
+});
+
+describe('primitives the parser leans on', () => {
+  it('refuses empty parameters and values that are no token, host or quoted string (RFC 4475 §3.1.2.1)', () => {
+    expect(parseParams(' tag = a1 ;lr; received=[2001:db8::9:255] ;x="a;b\\"c"')).toEqual({ tag: 'a1', lr: null, received: '[2001:db8::9:255]', x: '"a;b\\"c"' });
+    expect(() => parseParams(';tag=1')).toThrow(/empty parameter/);
+    expect(() => parseParams('tag=1;')).toThrow(/empty parameter/);
+    expect(() => parseParams('tag=')).toThrow(/empty value/);
+    expect(() => parseParams('tag=a b')).toThrow(/junk after parameter/);
+    expect(() => parseParams('tag=a,b')).toThrow(/bad value/);
+    expect(() => parseParams('x="a" b')).toThrow(/junk after parameter/);
+    expect(() => parseParams('x="open')).toThrow(SipParseError);
+    expect(() => parseParams('bad name=1')).toThrow(SipParseError);
+  });
+
+  it('tells hosts from what is none', () => {
+    for (const h of ['example.com', 'example.com.', 'a-b.c', '192.0.2.1', '[2001:db8::1]', '[::ffff:192.0.2.2]', '[2001:db8:::192.0.2.1]', 'x']) expect([h, isValidHost(h)]).toEqual([h, true]);
+    for (const h of ['', '-a.com', 'a-.com', 'a..b', '.', 'a_b.com', '256.0.0.1', '2001:db8::1', '[2001:db8::1', '[2001:db8:::10]', '[1:2:3:4:5:6:7:8:9]']) expect([h, isValidHost(h)]).toEqual([h, false]);
+  });
+
+  it('tolerates the three-colon IPv6 form only before an IPv4 tail (RFC 5118 §4.10)', () => {
+    expect(isIpv6('2001:db8:::192.0.2.1')).toBe(true);
+    expect(isIpv6(':::192.0.2.1')).toBe(true);
+    expect(isIpv6('2001:db8:::1')).toBe(false);
+    expect(isIpv6('2001:db8::::192.0.2.1')).toBe(false);
+  });
+
+  it('reads "?" and ";" in the user part before the headers (RFC 4475 §3.1.1.2)', () => {
+    expect(parseUri("sip:odd?,/;;*:pa$$@example.net;lr?Subject=x")).toMatchObject({ user: 'odd?,/;;*', password: 'pa$$', host: 'example.net', params: { lr: null }, headers: { Subject: 'x' } });
+    expect(() => parseUri('tel:+' + '1'.repeat(5000) + 'x')).toThrow(/bad telephone number/);
+  });
+
+  it('splits name-addr without parsing the URI, refusing LWS inside <> (RFC 4475 §3.1.2.14)', () => {
+    expect(splitNameAddr('<http://www.example.com>;tag=3234233')).toEqual({ uriText: 'http://www.example.com', paramsText: 'tag=3234233' });
+    expect(splitNameAddr('caller<sip:caller@example.com>')).toEqual({ displayName: 'caller', uriText: 'sip:caller@example.com' });
+    expect(() => parseNameAddr('<sip:a@example.com>;')).toThrow(/empty parameter/);
+    expect(() => parseNameAddr('"Watson, Thomas" < sip:t.watson@example.org >')).toThrow(/whitespace/);
+    expect(() => parseNameAddr('Bell, Alexander <sip:a.g.bell@example.com>')).toThrow(/bad display name/);
+    expect(() => parseNameAddr('<sip:a@example.com> junk')).toThrow(/junk after URI/);
+  });
+
+  it('parses Via with LWS everywhere RFC 3261 allows it, and refuses a bad sent-by', () => {
+    expect(parseVia('  SIP  /  2.0 /  UDP   host.example.com  :  5060 ; branch = z9hG4bK1 ; rport')).toEqual({
+      protocol: 'SIP/2.0', transport: 'UDP', host: 'host.example.com', port: 5060, params: { branch: 'z9hG4bK1', rport: null },
+    });
+    expect(() => parseVia('SIP/2.0/UDP')).toThrow(/no LWS before sent-by/);
+    expect(() => parseVia('SIP/2.0/UDP host:99999')).toThrow(/bad port/);
+    expect(() => parseVia('SIP/2.0/UDP host junk')).toThrow(/junk after sent-by/);
+    expect(() => parseVia('SIP/2.0/UDP 2001:db8::1')).toThrow(/bad port/);
+    expect(() => parseVia('SIP/2.0/UDP host_1.example.com')).toThrow(/bad sent-by host/);
+    expect(() => parseVia('SIP/2.0/UDP 192.0.2.15;;')).toThrow(/empty parameter/);
   });
 });

@@ -1,32 +1,60 @@
 import { formatParams, parseParams } from './scan';
 import { SipParseError, type SipUri } from './types';
 
-const HOSTNAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.?$/;
 const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 const IPV6_REF = /^\[[0-9A-Fa-f:.]+\]$/;
 // userinfo characters (RFC 3261 §25.1 user/password: unreserved, escaped, user-unreserved, and ":" for the password)
 const USERINFO = /^(?:[A-Za-z0-9\-_.!~*'()&=+$,;?/:]|%[0-9A-Fa-f]{2})+$/;
 
 function checkHost(host: string, uriText: string): void {
-  if (IPV6_REF.test(host)) {
-    if (!isIpv6(host.slice(1, -1))) throw new SipParseError('bad-uri', `bad IPv6 reference ${host} in ${uriText}`);
-    return;
-  }
-  if (IPV4.test(host)) {
-    if (host.split('.').some((o) => Number(o) > 255)) throw new SipParseError('bad-uri', `bad IPv4 address ${host} in ${uriText}`);
-    return;
-  }
-  if (!HOSTNAME.test(host)) throw new SipParseError('bad-uri', `bad host "${host}" in ${uriText}`);
+  if (isValidHost(host)) return;
+  if (host.charCodeAt(0) === 0x5b) throw new SipParseError('bad-uri', `bad IPv6 reference ${host} in ${uriText}`);
+  if (IPV4.test(host)) throw new SipParseError('bad-uri', `bad IPv4 address ${host} in ${uriText}`);
+  throw new SipParseError('bad-uri', `bad host "${host}" in ${uriText}`);
 }
 
-/** RFC 4291 §2.2 text forms, with an embedded IPv4 tail allowed. */
+/**
+ * A host of RFC 3261 §25.1: a host name, an IPv4 address or an IPv6 reference
+ * in brackets (RFC 5118 §4.1; unbracketed IPv6 is no host, §4.2).
+ */
+export function isValidHost(host: string): boolean {
+  if (host.length === 0) return false;
+  if (host.charCodeAt(0) === 0x5b) return IPV6_REF.test(host) && isIpv6(host.slice(1, -1));
+  if (IPV4.test(host)) return host.split('.').every((o) => Number(o) <= 255);
+  return isHostname(host);
+}
+
+// RFC 3261 §25.1 hostname: labels of letters, digits and inner "-", split by dots, one trailing dot allowed.
+function isHostname(host: string): boolean {
+  const n = host.length;
+  let labelStart = 0;
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? host.charCodeAt(i) : 0x2e;
+    if (c === 0x2e) {
+      if (i === labelStart) return i === n && i > 0;
+      if (host.charCodeAt(labelStart) === 0x2d || host.charCodeAt(i - 1) === 0x2d) return false;
+      labelStart = i + 1;
+    } else if (!((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x2d)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * RFC 4291 §2.2 text forms, with an embedded IPv4 tail allowed. The three-colon
+ * form RFC 3261's ABNF lets through before an IPv4 tail (`2001:db8:::192.0.2.1`)
+ * is tolerated as "::", as RFC 5118 §4.10 asks; ":::" anywhere else is refused.
+ */
 export function isIpv6(text: string): boolean {
   let s = text;
   const v4 = /:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(s);
   let groupsNeeded = 8;
   if (v4?.[1]) {
     if (v4[1].split('.').some((o) => Number(o) > 255)) return false;
-    s = s.slice(0, -v4[1].length) + '0';
+    s = s.slice(0, -v4[1].length);
+    if (s.endsWith(':::')) s = s.slice(0, -1);
+    s += '0';
     groupsNeeded = 7;
   }
   const halves = s.split('::');
@@ -50,24 +78,30 @@ export function parseUri(text: string): SipUri {
   if (/\s/.test(text)) throw new SipParseError('bad-uri', `whitespace in URI "${text}"`);
   if (scheme === 'tel') {
     const [number = '', ...paramParts] = rest.split(';');
-    if (!/^(?:\+[0-9\-.()]*[0-9][0-9\-.()]*|[0-9A-Fa-f*#\-.()]*[0-9A-Fa-f*#][0-9A-Fa-f*#\-.()]*)$/.test(number)) {
+    // global-number or local-number with at least one digit (RFC 3966 §3); two
+    // linear tests rather than one regex that backtracks on long input.
+    const ok = number.startsWith('+') ? /^\+[0-9\-.()]+$/.test(number) && /[0-9]/.test(number) : /^[0-9A-Fa-f*#\-.()]+$/.test(number) && /[0-9A-Fa-f*#]/.test(number);
+    if (!ok) {
       throw new SipParseError('bad-uri', `bad telephone number in "${text}"`);
     }
     return { scheme: 'tel', host: number, params: paramParts.length ? parseParams(paramParts.join(';')) : {}, headers: {} };
   }
   if (scheme !== 'sip' && scheme !== 'sips') throw new SipParseError('unsupported-uri-scheme', `unsupported URI scheme "${scheme}" in "${text}"`);
 
-  const q = rest.indexOf('?');
-  const main = q < 0 ? rest : rest.slice(0, q);
-  const headersText = q < 0 ? '' : rest.slice(q + 1);
-  const at = main.indexOf('@');
+  // "@" can stand only between userinfo and host (neither params nor headers may
+  // hold it unescaped), while userinfo may hold "?" and ";" (RFC 4475 §3.1.1.2):
+  // so the userinfo is cut off first, then the headers, then the params.
+  const at = rest.indexOf('@');
   let userinfo: string | undefined;
-  let hostport = main;
+  let afterUser = rest;
   if (at >= 0) {
-    userinfo = main.slice(0, at);
-    hostport = main.slice(at + 1);
+    userinfo = rest.slice(0, at);
+    afterUser = rest.slice(at + 1);
     if (!userinfo || !USERINFO.test(userinfo)) throw new SipParseError('bad-uri', `bad user part in "${text}"`);
   }
+  const q = afterUser.indexOf('?');
+  let hostport = q < 0 ? afterUser : afterUser.slice(0, q);
+  const headersText = q < 0 ? '' : afterUser.slice(q + 1);
   const semi = hostport.indexOf(';');
   const paramsText = semi < 0 ? '' : hostport.slice(semi + 1);
   hostport = semi < 0 ? hostport : hostport.slice(0, semi);

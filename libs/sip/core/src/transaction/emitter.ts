@@ -1,7 +1,8 @@
 /** Event name → listener arguments. */
 export type EventMap = { [event: string]: unknown[] };
 
-type AnyListener = (...args: never[]) => void;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- listeners of different events share one store
+type AnyListener = (...args: any[]) => void;
 
 /**
  * A small typed event emitter for the transaction, dialog and B2BUA objects.
@@ -13,7 +14,7 @@ export class Emitter<E extends EventMap> {
 
   on<K extends keyof E>(event: K, fn: (...args: E[K]) => void): () => void {
     const list = this.listeners.get(event) ?? [];
-    list.push(fn as AnyListener);
+    list.push(fn);
     this.listeners.set(event, list);
     return () => this.off(event, fn);
   }
@@ -29,7 +30,9 @@ export class Emitter<E extends EventMap> {
   off<K extends keyof E>(event: K, fn: (...args: E[K]) => void): void {
     const list = this.listeners.get(event);
     if (!list) return;
-    const rest = list.filter((l) => l !== fn && (l as { inner?: unknown }).inner !== fn);
+    const at = list.indexOf(fn);
+    if (at < 0) return;
+    const rest = [...list.slice(0, at), ...list.slice(at + 1)];
     if (rest.length) this.listeners.set(event, rest);
     else this.listeners.delete(event);
   }
@@ -41,7 +44,7 @@ export class Emitter<E extends EventMap> {
   protected emit<K extends keyof E>(event: K, ...args: E[K]): boolean {
     const list = this.listeners.get(event);
     if (!list) return false;
-    for (const fn of [...list]) (fn as (...a: E[K]) => void)(...args);
+    for (const fn of [...list]) fn(...args);
     return true;
   }
 
