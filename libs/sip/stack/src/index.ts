@@ -1,0 +1,16 @@
+export { createSipStack, type SipStack, type SipStackOptions } from './sip-stack';
+export { realTimers } from './real-timers';
+export { transportSink, listenerSentBy, wireInbound, type WireEvents } from './wire';
+export * from '@ci-connector/sip-core';
+export {
+  createTransportLayer,
+  createSipResolver,
+  sendWithFailover,
+  TransportError,
+  type TransportLayer,
+  type TransportLayerOptions,
+  type ListenSpec,
+  type BoundListener,
+  type InboundMessage,
+  type SendTarget,
+} from '@ci-connector/sip-transport';
