@@ -1,5 +1,6 @@
 import {
   DialogLayer,
+  type Dialog,
   parseUri,
   TransactionLayer,
   type Destination,
@@ -62,6 +63,28 @@ function protocolOf(uri: SipUri): SipProtocol | undefined {
   return t === 'udp' || t === 'tcp' || t === 'tls' ? t : undefined;
 }
 
+/**
+ * Keeps the TCP/TLS connection a dialog runs over open until the dialog ends:
+ * otherwise the idle timeout closes it during a quiet call, and a peer that
+ * cannot connect back (NAT, one connection per call, a TLS recorder) loses the
+ * BYE. UAS: the connection the INVITE came in on; UAC: our connection to the
+ * INVITE's next hop.
+ */
+function holdFlow(transport: TransportLayer, dialog: Dialog): void {
+  const flow = dialog.flow;
+  if (flow.protocol === 'udp') return;
+  let connectionId = flow.inbound?.connectionId;
+  const dest = flow.initialDestination;
+  if (connectionId === undefined && dest) {
+    connectionId = transport
+      .connections()
+      .find((c) => c.direction === 'outbound' && c.protocol === dest.protocol && c.remote.address === dest.host.replace(/^\[|\]$/g, '') && c.remote.port === dest.port)?.id;
+  }
+  if (connectionId === undefined) return;
+  const release = transport.holdConnection(connectionId);
+  if (release) dialog.once('terminated', release);
+}
+
 /** Starts a SIP stack: opens the listeners and wires parser, transactions and dialogs to them. */
 export async function createSipStack(opts: SipStackOptions): Promise<SipStack> {
   const transport = createTransportLayer(opts.transport ?? {});
@@ -116,6 +139,7 @@ export async function createSipStack(opts: SipStackOptions): Promise<SipStack> {
     ...(opts.userAgent ? { userAgent: opts.userAgent } : {}),
     ...(opts.reuseInboundFlow !== undefined ? { reuseInboundFlow: opts.reuseInboundFlow } : {}),
     ...(opts.events?.onError ? { onError: opts.events.onError } : {}),
+    onDialogCreated: (dialog) => holdFlow(transport, dialog),
   });
 
   wireInbound(

@@ -1,5 +1,5 @@
 import type { PeerCertificate } from 'node:tls';
-import { TransportError, TransportErrorCode } from './errors';
+import { TransportError, type TransportErrorCode } from './errors';
 import type { TransportProtocol } from './types';
 
 /** Where an outgoing connection was when it failed. */

@@ -32,4 +32,6 @@ export interface DialogTransport {
   inbound?: { address: string; port: number; connectionId?: string };
   /** UAC: every in-dialog request goes to this next hop (an outbound proxy, RFC 3261 §8.1.2). */
   outboundProxy?: Destination;
+  /** UAC: the next hop the dialog-creating INVITE went to. */
+  initialDestination?: Destination;
 }

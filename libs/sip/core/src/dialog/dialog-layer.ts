@@ -39,6 +39,11 @@ export interface DialogLayerOptions {
   reuseInboundFlow?: boolean;
   /** Errors nobody else can receive (a background BYE that failed to resolve, …). */
   onError?: (err: unknown, context: string) => void;
+  /**
+   * Each new dialog (early or confirmed), e.g. for the stack to keep the stream
+   * connection it runs over open for the dialog's life (`dialog.flow`).
+   */
+  onDialogCreated?: (dialog: Dialog) => void;
 }
 
 export interface InviteOptions extends MessageOptions {
@@ -103,7 +108,10 @@ export class DialogLayer {
       reuseInboundFlow: options.reuseInboundFlow ?? false,
       contact: (protocol, secure) => `<${options.contact(protocol, secure)}>`,
       decorate: (msg) => this.decorate(msg),
-      register: (d) => void this.dialogs.set(d.key, d),
+      register: (d) => {
+        this.dialogs.set(d.key, d);
+        options.onDialogCreated?.(d);
+      },
       unregister: (d) => {
         if (this.dialogs.get(d.key) === d) this.dialogs.delete(d.key);
       },

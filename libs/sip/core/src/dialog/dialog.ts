@@ -91,6 +91,11 @@ export class Dialog extends Emitter<DialogEvents> {
   }
 
   /** @internal */
+  /** The transport the dialog was created over: protocol, and for a UAS the source (with its stream connection). */
+  get flow(): DialogTransport {
+    return this.init.transport;
+  }
+
   get data(): DialogData {
     return this.init.data;
   }

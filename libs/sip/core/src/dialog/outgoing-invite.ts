@@ -179,7 +179,7 @@ export class OutgoingInvite extends Emitter<OutgoingInviteEvents> {
     if (existing) return existing.state === 'terminated' ? undefined : existing;
     const data = uacDialogData(this.req, res, this.settings.dest);
     if (!data) return undefined;
-    const transport = { protocol: this.settings.dest.protocol, ...(this.settings.keepDestination ? { outboundProxy: this.settings.dest } : {}) };
+    const transport = { protocol: this.settings.dest.protocol, initialDestination: this.settings.dest, ...(this.settings.keepDestination ? { outboundProxy: this.settings.dest } : {}) };
     const dialog = new Dialog(this.ctx, { role: 'uac', data, state, transport, remoteAllow: res.headers.getAll('Allow') });
     this.dialogs.set(tag, dialog);
     this.ctx.register(dialog);
