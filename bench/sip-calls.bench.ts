@@ -4,8 +4,9 @@
  *   INVITE → (180) → 200 → ACK → BYE → 200, no pause (`-d 0`).
  *
  *   node --experimental-transform-types --no-warnings bench/sip-calls.bench.ts \
- *     [--rates 250,500,750,1000] [--duration 15] [--runs 3] [--no-180] \
- *     [--warmup 1000] [--profile <rate>] [--rcvbuf <bytes>] [--t1 <ms>] [--uas-core 1] [--sipp-core 0]
+ *     [--rates 250,500,750,1000,1250,1500] [--duration 20] [--runs 3] [--no-180] \
+ *     [--warmup 1000] [--profile <rate>] [--rcvbuf <bytes>] [--t1 <ms>] [--uas-node-flags '<flags>']
+ *     [--uas-core 1] [--sipp-core 0]
  *
  * (from the workspace root, after `source scripts/node-env.sh`.)
  *
@@ -29,8 +30,14 @@
  *
  * - Also printed, from the UAS: GC pauses (count, total, longest, mark-compacts)
  *   and event-loop delay (p99, max) over the sipp run, heapUsed and the
- *   transactions still held at the end (Timers J/L), and the system-wide
- *   UDP RcvbufErrors delta (/proc/net/snmp: datagrams dropped on full socket buffers).
+ *   transactions still held at the end (Timers J/L), CPU per thread name
+ *   (MainThread, V8Worker = V8's GC helper threads, pinned to the same core), the
+ *   share of the run the main thread was runnable but waiting for its core
+ *   (/proc/<pid>/task/<tid>/schedstat: the V8 workers, other processes, the VM
+ *   host), and the system-wide UDP RcvbufErrors delta (/proc/net/snmp: datagrams
+ *   dropped on full socket buffers). For the four seconds with the most answers
+ *   ≥ 20 ms: the GC pauses, what each thread ran and how long the main thread
+ *   waited, in that second.
  *
  * `--rcvbuf <bytes>` is an experiment: the UAS child wraps dgram.createSocket to
  * give the stack's UDP socket that SO_RCVBUF (the library sets none).
@@ -38,6 +45,7 @@
  * L and J (64*T1) hold finished transactions for less time: not a setting to
  * deploy (it changes every retransmission timer), a way to see what the held
  * memory costs in latency.
+ * `--uas-node-flags '<flags>'` passes Node/V8 flags to the UAS process (e.g. GC sizing).
  * `--profile <rate>` adds one run at that rate with the UAS under `node --cpu-prof`
  * and prints the functions with the most self time (the profile file is kept).
  * Never a test: the figures go to docs/performance.md.
@@ -55,14 +63,15 @@ const opt = (name: string, dflt: string): string => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 && args[i + 1] ? args[i + 1]! : dflt;
 };
-const rates = opt('rates', '250,500,750,1000').split(',').map(Number);
-const durationS = Number(opt('duration', '15'));
+const rates = opt('rates', '250,500,750,1000,1250,1500').split(',').map(Number);
+const durationS = Number(opt('duration', '20'));
 const warmupCalls = Number(opt('warmup', '1000'));
 const runs = Number(opt('runs', '3'));
 const with180 = !args.includes('--no-180');
 const profileRate = args.includes('--profile') ? Number(opt('profile', '1000')) : undefined;
 const rcvbuf = args.includes('--rcvbuf') ? opt('rcvbuf', '4194304') : undefined;
 const t1 = args.includes('--t1') ? opt('t1', '500') : undefined;
+const uasNodeFlags = args.includes('--uas-node-flags') ? opt('uas-node-flags', '').split(' ').filter(Boolean) : [];
 const uasCore = opt('uas-core', '1');
 const sippCore = opt('sipp-core', '0');
 const CLK_TCK = 100; // getconf CLK_TCK on Linux x86-64
@@ -95,11 +104,13 @@ interface RunResult {
   udpRcvbufErrors: number;
 }
 
-/** Children to kill if this process is interrupted. */
+/** Children to kill, and temporary directories to remove, if this process is interrupted. */
 const children = new Set<ChildProcess>();
+const tempDirs = new Set<string>();
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, () => {
     for (const c of children) c.kill('SIGKILL');
+    for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
     process.exit(130);
   });
 }
@@ -188,7 +199,7 @@ interface Uas {
 
 async function startUas(buildDir: string, profileDir?: string): Promise<Uas> {
   const port = await freeUdpPort();
-  const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const nodeArgs = [...uasNodeFlags, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
   const child = track(spawn('taskset', ['-c', uasCore, process.execPath, ...nodeArgs, join(import.meta.dirname, 'sip-uas-child.cjs'), buildDir, String(port), ...(with180 ? [] : ['--no-180']), ...(rcvbuf ? ['--rcvbuf', rcvbuf] : []), ...(t1 ? ['--t1', t1] : [])], {
     stdio: ['pipe', 'pipe', 'inherit'],
   }));
@@ -278,12 +289,15 @@ const median = (xs: number[]) => {
 async function oneRun(buildDir: string, rate: number, profileDir?: string): Promise<RunResult> {
   const calls = Math.round(rate * durationS);
   const dir = mkdtempSync(join(tmpdir(), 'sip-calls-'));
+  tempDirs.add(dir);
   const uas = await startUas(buildDir, profileDir);
   try {
     if (warmupCalls > 0) {
       const warmDir = mkdtempSync(join(tmpdir(), 'sip-calls-warm-'));
+      tempDirs.add(warmDir);
       await runSipp(uas.port, Math.min(rate, 500), warmupCalls, warmDir, { ticks: 0 });
       rmSync(warmDir, { recursive: true, force: true });
+      tempDirs.delete(warmDir);
     }
     const before = await uas.command('stats'); // also resets the GC and event-loop counters: start-up and warm-up excluded
     const sippStart = Date.now();
@@ -376,6 +390,7 @@ async function oneRun(buildDir: string, rate: number, profileDir?: string): Prom
   } finally {
     await uas.stop();
     rmSync(dir, { recursive: true, force: true });
+    tempDirs.delete(dir);
   }
 }
 
@@ -443,7 +458,8 @@ function hotspots(file: string, n = 25): { functions: string[]; files: string[];
 }
 
 const build = await buildLibs(['libs/sip']);
-console.log(`sip-calls: warm-up ${warmupCalls} calls per run (not measured); UAS on core ${uasCore}, sipp uac on core ${sippCore}, UDP loopback${rcvbuf ? ` (experiment: UAS SO_RCVBUF ${rcvbuf})` : ''}${t1 ? ` (experiment: UAS T1 ${t1} ms)` : ''}, ${with180 ? 'INVITE/180/200' : 'INVITE/200'}/ACK/BYE/200, -d 0,` +
+tempDirs.add(build.dir);
+console.log(`sip-calls: warm-up ${warmupCalls} calls per run (not measured); UAS on core ${uasCore}, sipp uac on core ${sippCore}, UDP loopback${rcvbuf ? ` (experiment: UAS SO_RCVBUF ${rcvbuf})` : ''}${t1 ? ` (experiment: UAS T1 ${t1} ms)` : ''}${uasNodeFlags.length ? ` (UAS node flags: ${uasNodeFlags.join(' ')})` : ''}, ${with180 ? 'INVITE/180/200' : 'INVITE/200'}/ACK/BYE/200, -d 0,` +
   ` ${durationS} s per run, ${runs} run(s) per rate; node ${process.version}`);
 const results = new Map<number, RunResult[]>();
 try {

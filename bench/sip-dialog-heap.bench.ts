@@ -13,13 +13,14 @@
  * between two measurements, which otherwise shows up as a negative "dialog" size.
  * The libraries are compiled with SWC first (bench/build-libs.mjs).
  *
- * Timeline of one run (heapUsed after two forced GCs at each point):
+ * Timeline of one run (heapUsed after three forced GCs at each point):
  *   warm-up   200 short calls (JIT, lazy tables), then wait for their transactions
  *             to end (Timer L / J = 64*T1 = 32 s) → baseline
  *   A         all N calls answered and ACKed: N dialogs + N INVITE server
  *             transactions still in Accepted (Timer L, 32 s)
- *   B         33 s after the last ACK: the INVITE transactions are gone, the N
- *             confirmed dialogs alone (the figure for the target)
+ *   B         33 s after the last ACK: the layer has dropped the INVITE
+ *             transactions, the N confirmed dialogs remain (the figure for the
+ *             target; what a dialog still references is counted with it)
  *   C         every BYE received: dialogs gone, N BYE server transactions held
  *             in Completed (Timer J, 32 s over UDP)
  *   D         33 s later: nothing held → compared with the baseline (leak check)
@@ -66,11 +67,13 @@ interface OneResult {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Children to kill if this process is interrupted. */
+/** Children to kill, and temporary directories to remove, if this process is interrupted. */
 const children = new Set<ChildProcess>();
+const tempDirs = new Set<string>();
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, () => {
     for (const c of children) c.kill('SIGKILL');
+    for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
     process.exit(130);
   });
 }
@@ -152,6 +155,7 @@ async function one(buildDir: string, n: number): Promise<OneResult> {
     return { heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, rss: m.rss, dialogs: stack.ua.size, transactions: stack.transactions.size };
   };
   const dir = mkdtempSync(join(tmpdir(), 'sip-heap-'));
+  tempDirs.add(dir);
   let sipp: Awaited<ReturnType<typeof startSipp>> | undefined;
   try {
     // Warm-up: the same code paths, then let their transactions end.
@@ -199,6 +203,7 @@ if (args[0] === '--one') {
 const sizes = opt('dialogs', '2000,5000').split(',').map(Number);
 const runs = Number(opt('runs', '3'));
 const build = await buildLibs(['libs/sip']);
+tempDirs.add(build.dir);
 console.log(`sip-dialog-heap: our UAS in-process (fresh node --expose-gc per run), sipp uac over UDP loopback at ${rate} calls/s, ${runs} run(s) per size; node ${process.version}`);
 const perDialog = (p: Point, base: Point, n: number) => (p.heapUsed - base.heapUsed) / n;
 const summary: string[] = [];

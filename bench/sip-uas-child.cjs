@@ -1,6 +1,6 @@
-// The UAS under load for bench/sip-calls.bench.ts (and the target of the heap
-// bench's sipp variant): our SIP stack, built by bench/build-libs.mjs, answering
-// every INVITE (optionally 180 first) with 200 + SDP, on one UDP listener.
+// The UAS under load for bench/sip-calls.bench.ts: our SIP stack, built by
+// bench/build-libs.mjs, answering every INVITE (180 first unless --no-180) with
+// 200 + SDP, on one UDP listener on 127.0.0.1.
 //
 //   node bench/sip-uas-child.cjs <build-dir> <port> [--no-180] [--rcvbuf <bytes>] [--t1 <ms>]
 //
@@ -21,7 +21,7 @@ const readline = require('node:readline');
 
 const [buildDir, portArg, ...flags] = process.argv.slice(2);
 if (!buildDir || !portArg) {
-  console.error('usage: node bench/sip-uas-child.cjs <build-dir> <port> [--no-180]');
+  console.error('usage: node bench/sip-uas-child.cjs <build-dir> <port> [--no-180] [--rcvbuf <bytes>] [--t1 <ms>]');
   process.exit(2);
 }
 const with180 = !flags.includes('--no-180');
