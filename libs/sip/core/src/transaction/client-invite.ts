@@ -111,7 +111,7 @@ export class ClientInviteTransaction extends ClientTransaction {
     this.ack = buildNon2xxAck(this.request, res);
     this.host.transmit(this.ack, this.destination, (err) => this.transportFailed(err));
     this.final(res);
-    if (this.current === 'completed') this.after('D', this.values.d, () => this.terminate());
+    if (this.current === 'completed') this.timers.startOrRun('D', this.values.d, () => this.terminate());
   }
 
   private stopRunning(): void {

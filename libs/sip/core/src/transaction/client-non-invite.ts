@@ -31,7 +31,7 @@ export class ClientNonInviteTransaction extends ClientTransaction {
     this.timers.stop('E');
     this.timers.stop('F');
     this.final(res);
-    if (this.current === 'completed') this.after('K', this.values.k, () => this.terminate());
+    if (this.current === 'completed') this.timers.startOrRun('K', this.values.k, () => this.terminate());
   }
 
   protected setTerminated(): void {

@@ -115,10 +115,4 @@ export abstract class ClientTransaction extends Emitter<ClientTransactionEvents>
     this.emit('terminated');
     this.removeAllListeners();
   }
-
-  /** Runs `fn` after `ms`, or at once when `ms` is 0 (Timers D, I, J, K on reliable transports). */
-  protected after(name: string, ms: number, fn: () => void): void {
-    if (ms <= 0) fn();
-    else this.timers.start(name, ms, fn);
-  }
 }

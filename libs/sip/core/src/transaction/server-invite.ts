@@ -75,7 +75,7 @@ export class ServerInviteTransaction extends ServerTransaction {
       this.current = 'confirmed';
       this.timers.stop('G');
       this.timers.stop('H');
-      this.after('I', this.values.i, () => this.terminate());
+      this.timers.startOrRun('I', this.values.i, () => this.terminate());
     }
     return 'absorbed';
   }

@@ -37,7 +37,7 @@ export class ServerNonInviteTransaction extends ServerTransaction {
     this.lastFinal = res;
     this.timers.stop('limit');
     this.sendResponse(res);
-    if (this.current === 'completed') this.after('J', this.values.j, () => this.terminate());
+    if (this.current === 'completed') this.timers.startOrRun('J', this.values.j, () => this.terminate());
     return true;
   }
 

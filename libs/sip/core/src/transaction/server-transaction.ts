@@ -91,9 +91,4 @@ export abstract class ServerTransaction extends Emitter<ServerTransactionEvents>
     this.emit('terminated');
     this.removeAllListeners();
   }
-
-  protected after(name: string, ms: number, fn: () => void): void {
-    if (ms <= 0) fn();
-    else this.timers.start(name, ms, fn);
-  }
 }

@@ -30,4 +30,10 @@ export class TimerSet {
     for (const handle of this.handles.values()) this.timers.clearTimer(handle);
     this.handles.clear();
   }
+
+  /** Runs `fn` after `ms`, or at once when `ms` is 0 (Timers D, I, J, K on reliable transports, RFC 3261 §17). */
+  startOrRun(name: string, ms: number, fn: () => void): void {
+    if (ms <= 0) fn();
+    else this.start(name, ms, fn);
+  }
 }
