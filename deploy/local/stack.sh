@@ -30,7 +30,7 @@ KAFKA_TOOL_OPTS=(-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.he
 
 # rtpengine-utils (rtpengine-ctl) is only a Recommends of rtpengine-daemon:
 # named so that --no-install-recommends still brings it.
-APT_PACKAGES=(redis-server rtpengine-daemon rtpengine-utils sip-tester kamailio kamailio-tls-modules)
+APT_PACKAGES=(redis-server rtpengine-daemon rtpengine-utils sip-tester kamailio kamailio-tls-modules openssl chromium)
 COMPONENTS=(redis kafka rtpengine)
 
 # ---------------------------------------------------------------- helpers ---

@@ -10,6 +10,8 @@ export interface NestServiceOptions {
   /** The root module (already configured from the parsed config). */
   module: unknown;
   http: { host: string; port: number };
+  /** Serve HTTPS instead of HTTP with this key and certificate (PEM). */
+  https?: { key: string | Buffer; cert: string | Buffer };
   logger: Logger;
   shutdown: GracefulShutdown;
 }
@@ -27,10 +29,14 @@ export interface RunningService {
  * steps registered before it (clients, telemetry) run.
  */
 export async function bootstrapNestService(opts: NestServiceOptions): Promise<RunningService> {
-  const app = await NestFactory.create(opts.module as never, { logger: new PinoNestLogger(opts.logger), abortOnError: false });
+  const app = await NestFactory.create(opts.module as never, {
+    logger: new PinoNestLogger(opts.logger),
+    abortOnError: false,
+    ...(opts.https ? { httpsOptions: { key: opts.https.key, cert: opts.https.cert } } : {}),
+  });
   await app.listen(opts.http.port, opts.http.host);
   const address = app.getHttpServer().address() as AddressInfo;
-  const url = `http://${address.address}:${address.port}`;
+  const url = `${opts.https ? 'https' : 'http'}://${address.address}:${address.port}`;
   opts.shutdown.onShutdown('http', () => app.close());
   opts.logger.info({ url, pid: process.pid }, `${opts.name} listening`);
   return { app, url };
