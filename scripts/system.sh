@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs ci-connector on this machine: the real Redis, Kafka and rtpengine
-# (deploy/local) and the services, each on 127.0.0.1, then prints where each
-# piece listens. Usage: bash scripts/system.sh [up|status|down]
+# (deploy/local), the services and the ci-emulator (the local double of
+# Microsoft's side: Entra, providers API, SIPREC recorder, CIF page), each on
+# 127.0.0.1, then prints where each piece listens.
+# Usage: bash scripts/system.sh [up|status|down]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -12,7 +14,29 @@ mkdir -p "$run"
 # The services this script runs: name, HTTP port variable and default.
 services=("skeleton:SKELETON_HTTP_PORT:18080")
 
+# The ci-emulator: HTTPS (Entra token endpoint, providers API, /emulator/), the
+# SIPREC recorder on SIPS/TLS and its SRTP ports; its test PKI is minted once.
+emu_https_port=${CI_EMULATOR_HTTPS_PORT:-18443}
+emu_sip_port=${CI_EMULATOR_SIP_PORT:-15061}
+emu_media_min=${CI_EMULATOR_MEDIA_PORT_MIN:-31000}
+emu_media_max=${CI_EMULATOR_MEDIA_PORT_MAX:-31999}
+emu_dir=$work/ci-emulator
+emu_certs=$emu_dir/certs
+emu_recordings=$emu_dir/recordings
+
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# Whether the PID in $1 is still our app $2 (its command line runs dist/$2/), not a recycled PID.
+pid_is() { [ -r "/proc/$(cat "$1")/cmdline" ] && tr '\0' ' ' <"/proc/$(cat "$1")/cmdline" | grep -q "dist/$2/"; }
+
+port_taken() { # proto port name
+  local flag=-ltnH; [ "$1" = udp ] && flag=-lunH
+  if ss $flag "sport = :$2" | grep -q .; then
+    echo "system: $3: $1 port 127.0.0.1:$2 is taken by another process: $(ss ${flag/H/pH} "sport = :$2" | sed 's/.*users://')" >&2
+    return 0
+  fi
+  return 1
+}
 
 svc_up() {
   local name=$1 port=$2 pidf="$run/$1.pid" log="$run/$1.log"
@@ -42,11 +66,59 @@ svc_down() {
   local name=$1 pidf="$run/$1.pid"
   pid_alive "$pidf" || { rm -f "$pidf"; return 0; }
   local pid; pid=$(cat "$pidf")
+  if ! pid_is "$pidf" "$name"; then
+    echo "system: $name: pid $pid is no longer $name (stale PID file): leaving that process alone"
+    rm -f "$pidf"
+    return 0
+  fi
   kill -TERM "$pid"
   for _ in $(seq 1 75); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
   kill -0 "$pid" 2>/dev/null && { echo "system: $name ignored SIGTERM for 15 s: killing it"; kill -KILL "$pid"; }
   rm -f "$pidf"
   echo "system: $name stopped"
+}
+
+emu_up() {
+  local name=ci-emulator pidf="$run/ci-emulator.pid" log="$run/ci-emulator.log"
+  if pid_alive "$pidf" && pid_is "$pidf" $name; then echo "system: $name already running (pid $(cat "$pidf"))"; return 0; fi
+  [ -f "$pidf" ] && { echo "system: $name: removing stale PID file (pid $(cat "$pidf") is gone)"; rm -f "$pidf"; }
+  port_taken tcp "$emu_https_port" "$name (HTTPS)" && return 1
+  port_taken tcp "$emu_sip_port" "$name (SIPS)" && return 1
+  # The test PKI (CA, HTTPS and recorder certificates, a carrier client
+  # certificate, an Entra app certificate): minted once, kept across runs.
+  if [ ! -f "$emu_certs/ca.pem" ]; then
+    echo "system: $name: minting the test PKI into $emu_certs"
+    bash apps/ci-emulator/scripts/mint-certs.sh "$emu_certs" >/dev/null
+  fi
+  mkdir -p "$emu_recordings"
+  local config_env=()
+  [ -n "${CI_EMULATOR_CONFIG:-}" ] && config_env=(EMULATOR_CONFIG="$CI_EMULATOR_CONFIG")
+  env HTTP_HOST=127.0.0.1 HTTPS_PORT="$emu_https_port" SIP_HOST=127.0.0.1 SIP_PORT="$emu_sip_port" \
+    MEDIA_HOST=127.0.0.1 MEDIA_PORT_MIN="$emu_media_min" MEDIA_PORT_MAX="$emu_media_max" \
+    CERTS_DIR="$emu_certs" RECORDINGS_DIR="$emu_recordings" "${config_env[@]}" \
+    nohup node --enable-source-maps --import "./dist/$name/apps/$name/src/instrumentation.js" "./dist/$name/apps/$name/src/main.js" \
+    >"$log" 2>&1 </dev/null &
+  echo $! > "$pidf"
+  for _ in $(seq 1 100); do
+    if curl -fsS --cacert "$emu_certs/ca.pem" "https://127.0.0.1:$emu_https_port/health/ready" >/dev/null 2>&1; then return 0; fi
+    pid_alive "$pidf" || break
+    sleep 0.2
+  done
+  echo "system: $name did not become ready; last lines of $log:" >&2
+  tail -20 "$log" >&2
+  return 1
+}
+
+emu_endpoints() {
+  local base="https://127.0.0.1:$emu_https_port"
+  printf '  %-22s %s\n' \
+    "ci-emulator" "$base  (health: /health/ready; trust $emu_certs/ca.pem; log: $run/ci-emulator.log)" \
+    "  token endpoint" "$base/<tenant>/oauth2/v2.0/token" \
+    "  providers API" "$base/api/v1.0/providers/tenants, $base/api/v1.0/providers/users" \
+    "  SIPREC recorder" "sips:127.0.0.1:$emu_sip_port (TLS, client certificate required); SRTP on UDP $emu_media_min-$emu_media_max" \
+    "  CIF page" "$base/emulator/cif  (calls: $base/emulator/cif/calls)" \
+    "  recordings" "$emu_recordings  (API: $base/emulator/recordings)" \
+    "  test PKI" "$emu_certs  (carrier client certificate: carrier.pem, carrier-key.pem)"
 }
 
 port_of() { local var=${1#*:}; var=${var%%:*}; local def=${1##*:}; echo "${!var:-$def}"; }
@@ -63,6 +135,7 @@ case "${1:-up}" in
     bash deploy/local/stack.sh up
     nx run-many -t build --outputStyle=static >/dev/null
     for s in "${services[@]}"; do svc_up "${s%%:*}" "$(port_of "$s")"; done
+    emu_up
     echo
     echo "ci-connector is running:"
     # shellcheck source=/dev/null
@@ -71,6 +144,7 @@ case "${1:-up}" in
     for s in "${services[@]}"; do
       printf '  %-22s %s\n' "${s%%:*}" "http://127.0.0.1:$(port_of "$s")  (health: /health/live, /health/ready; log: $run/${s%%:*}.log)"
     done
+    emu_endpoints
     echo "Stop everything with: bash scripts/system.sh down"
     ;;
   status)
@@ -79,10 +153,20 @@ case "${1:-up}" in
       n=${s%%:*}
       if pid_alive "$run/$n.pid"; then echo "$n: running (pid $(cat "$run/$n.pid"), http://127.0.0.1:$(port_of "$s"))"; else echo "$n: stopped"; rc=3; fi
     done
+    if pid_alive "$run/ci-emulator.pid" && pid_is "$run/ci-emulator.pid" ci-emulator; then
+      if curl -fsS --cacert "$emu_certs/ca.pem" "https://127.0.0.1:$emu_https_port/health/ready" >/dev/null 2>&1; then
+        echo "ci-emulator: running (pid $(cat "$run/ci-emulator.pid"), https://127.0.0.1:$emu_https_port, sips:127.0.0.1:$emu_sip_port)"
+      else
+        echo "ci-emulator: not ready (pid $(cat "$run/ci-emulator.pid") lives, https://127.0.0.1:$emu_https_port/health/ready does not answer 200; log: $run/ci-emulator.log)"; rc=3
+      fi
+    else
+      echo "ci-emulator: stopped"; rc=3
+    fi
     bash deploy/local/stack.sh status || rc=3
     exit $rc
     ;;
   down)
+    svc_down ci-emulator
     for s in "${services[@]}"; do svc_down "${s%%:*}"; done
     bash deploy/local/stack.sh down
     ;;

@@ -5,7 +5,7 @@
 // @ci-connector/* path aliases rewritten to relative imports.
 // Usage: node tools/build.mjs <app-name>
 import { transformFile } from '@swc/core';
-import { mkdir, readdir, readFile, writeFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, writeFile, rm } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
@@ -18,12 +18,15 @@ const appRoot = join(root, 'apps', app);
 const { compilerOptions } = JSON.parse(await readFile(join(root, 'tsconfig.base.json'), 'utf8'));
 const out = join(root, 'dist', app);
 
+// Data files the code reads at run time next to itself (schemas, protos) are copied as they are.
+const ASSETS = /\.(xsd|proto)$/;
+
 async function* sources(dir) {
   for (const e of await readdir(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
     if (e.isDirectory()) {
       if (e.name !== 'node_modules') yield* sources(p);
-    } else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') && !/\.(int-)?spec\.ts$/.test(e.name)) {
+    } else if ((e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') && !/\.(int-)?spec\.ts$/.test(e.name)) || ASSETS.test(e.name)) {
       yield p;
     }
   }
@@ -35,6 +38,12 @@ let n = 0;
 for (const top of [join(appRoot, 'src'), join(root, 'libs')]) {
   for await (const file of sources(top)) {
     const rel = relative(root, file);
+    if (ASSETS.test(file)) {
+      await mkdir(dirname(join(out, rel)), { recursive: true });
+      await copyFile(file, join(out, rel));
+      n++;
+      continue;
+    }
     const { code, map } = await transformFile(file, {
       jsc: {
         parser: { syntax: 'typescript', decorators: true },

@@ -18,6 +18,7 @@ describe('ci-emulator process', () => {
   it('stops on SIGTERM with exit code 0', async () => {
     const pid = emu.pid;
     await emu.stop({ keep: true });
+    expect(emu.exitCode()).toBe(0);
     expect(() => process.kill(pid, 0)).toThrow();
     expect(emu.output()).toMatch(/ci-emulator listening/);
   });

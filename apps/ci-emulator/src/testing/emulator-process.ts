@@ -27,6 +27,8 @@ export interface EmulatorProcess {
   output(): string;
   /** JSON request over HTTPS trusting the test CA. */
   request(method: string, path: string, opts?: RequestOptions): Promise<HttpResult>;
+  /** The exit code once it exited (null when killed by a signal), undefined while it runs. */
+  exitCode(): number | null | undefined;
   /** SIGTERM by PID, wait for the exit (SIGKILL after 10 s), remove the temp folder unless keep. */
   stop(opts?: { keep?: boolean }): Promise<void>;
 }
@@ -109,16 +111,18 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Em
   const url = `https://127.0.0.1:${httpsPort}`;
   const doRequest = (method: string, path: string, ro: RequestOptions = {}) => httpsJson(url, ca, method, path, ro);
   try {
-    await waitFor(
+    const ready = await waitFor(
       'the emulator to be ready',
       async () => {
-        if (exited !== undefined) throw new Error(`the emulator exited with ${exited}:\n${out}`);
+        // waitFor swallows exceptions and keeps polling: report the exit as a value to stop at once.
+        if (exited !== undefined) return 'exited' as const;
         const r = await doRequest('GET', '/health/ready').catch(() => undefined);
-        return r?.status === 200;
+        return r?.status === 200 ? ('ready' as const) : undefined;
       },
       30_000,
       100,
     );
+    if (ready === 'exited') throw new Error(`the emulator exited with ${String(exited)} before it was ready`);
   } catch (err) {
     child.kill('SIGKILL');
     throw new Error(`${(err as Error).message}\n--- emulator output ---\n${out}`);
@@ -134,6 +138,7 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Em
     recordingsDir,
     pid: child.pid ?? -1,
     output: () => out,
+    exitCode: () => exited,
     request: doRequest,
     async stop(so = {}) {
       if (exited === undefined && child.pid !== undefined) {

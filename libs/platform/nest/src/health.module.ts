@@ -46,11 +46,14 @@ class HealthController {
 
 @Module({})
 export class HealthModule {
+  /** `checks` may grow later: modules inject READINESS_CHECKS (global) and push their own. */
   static register(checks: ReadinessCheck[]): DynamicModule {
     return {
       module: HealthModule,
+      global: true,
       controllers: [HealthController],
       providers: [{ provide: READINESS_CHECKS, useValue: checks }],
+      exports: [READINESS_CHECKS],
     };
   }
 }

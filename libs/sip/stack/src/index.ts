@@ -1,6 +1,6 @@
 export { createSipStack, type SipStack, type SipStackOptions } from './sip-stack';
 export { realTimers } from './real-timers';
-export { transportSink, listenerSentBy, wireInbound, type WireEvents } from './wire';
+export { transportSink, listenerSentBy, wireInbound, screenInbound, type WireEvents, type InboundScreen, type ScreenVerdict } from './wire';
 export * from '@ci-connector/sip-core';
 export {
   createTransportLayer,

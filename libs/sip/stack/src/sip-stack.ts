@@ -21,7 +21,7 @@ import {
   type TransportLayerOptions,
 } from '@ci-connector/sip-transport';
 import { realTimers } from './real-timers';
-import { listenerSentBy, transportSink, wireInbound, type WireEvents } from './wire';
+import { listenerSentBy, screenInbound, transportSink, wireInbound, type InboundScreen, type WireEvents } from './wire';
 
 export interface SipStackOptions {
   /** Listeners to open, e.g. `[{ protocol: 'udp', host: '127.0.0.1', port: 5060 }]` (port 0 picks one). */
@@ -41,6 +41,14 @@ export interface SipStackOptions {
   resolver?: SipResolver;
   /** Peer in-dialog requests go back over the flow the INVITE came in on (RFC 5626-like). */
   reuseInboundFlow?: boolean;
+  /** Option tags we support besides `timer` (Supported; a `Require` naming others gets 420), e.g. `['siprec']`. */
+  supported?: string[];
+  /**
+   * Sees every parsed inbound message before the transaction layer: return
+   * `'drop'` to swallow it (no answer at all, not even 100 Trying), a response
+   * to answer it statelessly, `undefined` to pass it on (see `screenInbound`).
+   */
+  screen?: InboundScreen;
   events?: WireEvents & { onError?: (err: unknown, context: string) => void };
 }
 
@@ -138,16 +146,18 @@ export async function createSipStack(opts: SipStackOptions): Promise<SipStack> {
     ...(opts.sessionTimer !== undefined ? { sessionTimer: opts.sessionTimer } : {}),
     ...(opts.userAgent ? { userAgent: opts.userAgent } : {}),
     ...(opts.reuseInboundFlow !== undefined ? { reuseInboundFlow: opts.reuseInboundFlow } : {}),
+    ...(opts.supported ? { supported: opts.supported } : {}),
     ...(opts.events?.onError ? { onError: opts.events.onError } : {}),
     onDialogCreated: (dialog) => holdFlow(transport, dialog),
   });
 
+  const receive = opts.screen ? screenInbound(opts.screen, (msg, source) => transactions.receive(msg, source), (res, dest) => transactions.send(res, dest)) : (msg: Parameters<TransactionLayer['receive']>[0], source: Parameters<TransactionLayer['receive']>[1]) => transactions.receive(msg, source);
   wireInbound(
     transport,
     (msg, source) => {
       // A handler that throws must not take the listener (or the process) down with it.
       try {
-        transactions.receive(msg, source);
+        receive(msg, source);
       } catch (err) {
         opts.events?.onError?.(err, 'receive');
       }

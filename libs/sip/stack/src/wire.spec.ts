@@ -1,6 +1,6 @@
 import type { InboundMessage, SendTarget, TransportLayer } from '@ci-connector/sip-transport';
-import { parseMessage, serializeMessage, type InboundSource, type SipMessage } from '@ci-connector/sip-core';
-import { listenerSentBy, transportSink, wireInbound } from './wire';
+import { createResponse, parseMessage, serializeMessage, type Destination, type InboundSource, type SipMessage, type SipRequest, type SipResponse } from '@ci-connector/sip-core';
+import { listenerSentBy, screenInbound, transportSink, wireInbound } from './wire';
 import { realTimers } from './real-timers';
 
 /** A stand-in for our TransportLayer interface: records sends, lets the test inject inbound messages. */
@@ -86,5 +86,50 @@ describe('realTimers', () => {
     realTimers.clearTimer(b);
     await new Promise((r) => setTimeout(r, 30));
     expect(fired).toEqual(['a']);
+  });
+});
+
+describe('screenInbound', () => {
+  const source: InboundSource = { protocol: 'tls', remote: { address: '127.0.0.1', port: 40001 }, local: { address: '127.0.0.1', port: 5061 }, connectionId: 'tls-3' };
+  const setup = (verdict: (m: SipMessage) => 'drop' | SipResponse | undefined) => {
+    const delivered: SipMessage[] = [];
+    const sent: [SipResponse, Destination][] = [];
+    const receive = screenInbound(verdict, (m) => delivered.push(m), (res, dest) => sent.push([res, dest]));
+    return { delivered, sent, receive };
+  };
+
+  it('passes on what the screen lets through', () => {
+    const { delivered, sent, receive } = setup(() => undefined);
+    receive(parseMessage(Buffer.from(OPTIONS)), source);
+    expect(delivered).toHaveLength(1);
+    expect(sent).toEqual([]);
+  });
+
+  it('swallows a dropped request: nothing delivered, nothing sent', () => {
+    const { delivered, sent, receive } = setup(() => 'drop');
+    receive(parseMessage(Buffer.from(OPTIONS)), source);
+    expect(delivered).toEqual([]);
+    expect(sent).toEqual([]);
+  });
+
+  it('answers statelessly over the connection the request came in on, and delivers nothing', () => {
+    const { delivered, sent, receive } = setup((m) => {
+      const res = createResponse(m as SipRequest, 403, 'Forbidden (rule)');
+      res.headers.append('Warning', '399 127.0.0.1:5061 "rule: why"');
+      return res;
+    });
+    receive(parseMessage(Buffer.from(OPTIONS)), source);
+    expect(delivered).toEqual([]);
+    expect(sent).toHaveLength(1);
+    const [res, dest] = sent[0]!;
+    expect(dest).toEqual({ protocol: 'tls', host: '127.0.0.1', port: 40000, connectionId: 'tls-3' });
+    expect(serializeMessage(res).toString()).toMatch(/^SIP\/2\.0 403 Forbidden \(rule\)\r\n[\s\S]*Warning: 399 127\.0\.0\.1:5061 "rule: why"\r\n/);
+  });
+
+  it('never answers a response or an ACK, even when the screen returns one', () => {
+    const { delivered, sent, receive } = setup(() => createResponse(parseMessage(Buffer.from(OPTIONS)) as SipRequest, 500));
+    receive(parseMessage(Buffer.from(OPTIONS.replace(/OPTIONS/g, 'ACK'))), source);
+    expect(delivered).toEqual([]);
+    expect(sent).toEqual([]);
   });
 });

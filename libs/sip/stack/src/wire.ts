@@ -1,5 +1,8 @@
 import {
   parseMessage,
+  parseVia,
+  responseDestination,
+  type SipResponse,
   responseForParseError,
   serializeMessage,
   SipParseError,
@@ -82,4 +85,39 @@ export function wireInbound(transport: TransportLayer, deliver: (msg: SipMessage
     };
     deliver(msg, source);
   });
+}
+
+/**
+ * What an inbound screen decides for one parsed message: `'drop'` swallows it
+ * (no response at all, not even 100 Trying — nothing reaches the transaction
+ * layer), a response is sent statelessly back to where the request came from
+ * (RFC 3261 §8.2.7, §18.2.2) and the request goes no further, `undefined`
+ * passes it on.
+ */
+export type ScreenVerdict = 'drop' | SipResponse | undefined;
+export type InboundScreen = (msg: SipMessage, source: InboundSource) => ScreenVerdict;
+
+/**
+ * Puts `screen` in front of `deliver` (the transaction layer): policy checks
+ * that must pre-empt the UA's automatic answers, fault injection. `send` takes
+ * the stateless responses (the stack passes the transaction layer's `send`).
+ */
+export function screenInbound(
+  screen: InboundScreen,
+  deliver: (msg: SipMessage, source: InboundSource) => void,
+  send: (res: SipResponse, dest: Destination) => void,
+): (msg: SipMessage, source: InboundSource) => void {
+  return (msg, source) => {
+    const verdict = screen(msg, source);
+    if (verdict === undefined) return deliver(msg, source);
+    if (verdict === 'drop' || msg.kind !== 'request' || msg.method === 'ACK') return;
+    const top = msg.headers.getAll('Via')[0];
+    let via: ReturnType<typeof parseVia> | undefined;
+    try {
+      via = top === undefined ? undefined : parseVia(top);
+    } catch {
+      via = undefined;
+    }
+    send(verdict, responseDestination(via, source));
+  };
 }

@@ -98,6 +98,21 @@ export class StreamListeners {
         socket.destroy();
         return;
       }
+      if (o.authorize) {
+        const remote = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+        let refusal: string | undefined;
+        try {
+          refusal = o.authorize(peer, remote);
+        } catch (err) {
+          refusal = `admission check failed: ${err instanceof Error ? err.message : String(err)}`;
+        }
+        if (refusal !== undefined) {
+          const who = peer ? `certificate ${peer.subject} issued by ${peer.issuer}` : 'no client certificate';
+          this.events.error(new TransportError('tls-client-certificate-refused', `refused TLS client ${remote.address}:${remote.port} (${who}): ${refusal}`, { remote }));
+          socket.destroy();
+          return;
+        }
+      }
       socket.setNoDelay(true);
       this.events.connection(socket, 'tls', peer);
     });

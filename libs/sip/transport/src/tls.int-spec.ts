@@ -99,6 +99,34 @@ describe.each<SecureVersion>(['TLSv1.3', 'TLSv1.2'])('mutual TLS, %s', (version)
     expect(s.inbox.messages).toEqual([]);
     expect(s.layer.connections()).toEqual([]);
   });
+
+  it('lets the application refuse a verified client after the handshake (authorize): reported with its reason, nothing read', async () => {
+    const seen: { subject: string | undefined; address: string }[] = [];
+    const s = await server({
+      maxVersion: version,
+      authorize: (peer, remote) => {
+        seen.push({ subject: peer?.subject, address: remote.address });
+        return peer?.subjectCN === 'src.carrier.test' ? 'subject not registered' : undefined;
+      },
+    });
+    const c = client({ maxVersion: version });
+    const err = await failure(c.layer.send(tlsTarget(s.bound.port), options(s.bound.port).bytes));
+    expect(err.code).toBe('tls-handshake');
+    const refused = await s.inbox.nextError((e) => e.code === 'tls-client-certificate-refused');
+    expect(refused.message).toContain(`refused TLS client ${HOST}:`);
+    expect(refused.message).toContain('(certificate CN=src.carrier.test,O=Carrier issued by CN=Test SIP CA,O=Test): subject not registered');
+    expect(seen).toEqual([{ subject: 'CN=src.carrier.test,O=Carrier', address: HOST }]);
+    expect(s.inbox.messages).toEqual([]);
+    expect(s.layer.connections()).toEqual([]);
+  });
+
+  it('admits a client the authorize hook accepts', async () => {
+    const s = await server({ maxVersion: version, authorize: () => undefined });
+    const c = client({ maxVersion: version });
+    const req = options(s.bound.port);
+    await c.layer.send(tlsTarget(s.bound.port), req.bytes);
+    expect((await s.inbox.nextMessage()).tlsPeer?.subjectCN).toBe('src.carrier.test');
+  });
 });
 
 describe('TLS client checks', () => {

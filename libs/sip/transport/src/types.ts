@@ -102,6 +102,14 @@ export interface TlsServerOptions {
   /** Default 'TLSv1.2'. */
   minVersion?: SecureVersion;
   maxVersion?: SecureVersion;
+  /**
+   * Admission after the handshake (and after the CA check when `requestCert`):
+   * return a reason to refuse the client, `undefined` to admit it. A refused
+   * client is reported as `tls-client-certificate-refused` with the reason and
+   * its connection destroyed before any SIP is read (e.g. a certificate whose
+   * subject is not registered, or an address outside the allowed network).
+   */
+  authorize?: (peer: TlsPeerInfo | undefined, remote: Endpoint) => string | undefined;
 }
 
 export interface TlsClientIdentity {

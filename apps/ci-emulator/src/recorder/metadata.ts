@@ -1,0 +1,121 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DOMParser, type Element } from '@xmldom/xmldom';
+import { validateXML } from 'xmllint-wasm';
+
+/** RFC 7865 recording metadata: namespace of every element the schema defines. */
+export const RECORDING_NS = 'urn:ietf:params:xml:ns:recording:1';
+
+export interface ParsedMetadata {
+  datamode?: string;
+  sessions: { sessionId: string; sipSessionIds: string[] }[];
+  participants: { participantId: string; aors: string[]; names: string[] }[];
+  streams: { streamId: string; sessionId: string; label: string }[];
+  participantStreams: { participantId: string; send: string[]; recv: string[] }[];
+  /** The `Parameter name=… value=…` pairs of every `ExtensionParameters` element (any namespace), in order. */
+  extensionParameters: Record<string, string>;
+}
+
+export class MetadataError extends Error {}
+
+const FIXTURE_NAMES = ['rfc7865-recording.xsd', 'xml.xsd'] as const;
+
+/**
+ * The schema files live in `__fixtures__/` next to this file. The build
+ * compiles only TypeScript, so a built app (dist/ci-emulator/apps/ci-emulator/src/recorder)
+ * reads them from the source tree.
+ */
+function fixtureDir(): string {
+  // tools/build.mjs copies the .xsd files next to the compiled code.
+  const candidates = [join(__dirname, '__fixtures__')];
+  const found = candidates.find((d) => existsSync(join(d, FIXTURE_NAMES[0])));
+  if (!found) throw new Error(`the RFC 7865 schema (${FIXTURE_NAMES[0]}) is not in any of ${candidates.join(', ')}`);
+  return found;
+}
+
+let schemaFiles: { fileName: string; contents: string }[] | undefined;
+function schemas() {
+  if (!schemaFiles) {
+    const dir = fixtureDir();
+    schemaFiles = FIXTURE_NAMES.map((fileName) => ({ fileName, contents: readFileSync(join(dir, fileName), 'utf8') }));
+  }
+  return schemaFiles;
+}
+
+/** Parses the XML with @xmldom/xmldom; throws MetadataError with the parser's first complaint when it is not well-formed. */
+export function parseXml(xml: string): Element {
+  const problems: string[] = [];
+  let doc;
+  try {
+    doc = new DOMParser({
+      onError: (level, msg) => {
+        if (level !== 'warning') problems.push(msg.replace(/\s+/g, ' ').trim());
+      },
+    }).parseFromString(xml, 'text/xml');
+  } catch (err) {
+    problems.push(err instanceof Error ? err.message.replace(/\s+/g, ' ').trim() : String(err));
+  }
+  const root = doc?.documentElement;
+  if (problems.length > 0 || !root) throw new MetadataError(`not well-formed XML: ${problems[0] ?? 'no root element'}`);
+  return root;
+}
+
+/** Validates against the RFC 7865 schema (xmllint-wasm); returns the errors, each "line N: message", empty when valid. */
+export async function schemaErrors(xml: string): Promise<string[]> {
+  const [main, ...rest] = schemas();
+  if (!main) throw new Error('no schema');
+  const result = await validateXML({ xml: [{ fileName: 'metadata.xml', contents: xml }], schema: [main], preload: rest });
+  if (result.valid) return [];
+  const errors = result.errors.map((e) => `${e.loc ? `line ${e.loc.lineNumber}: ` : ''}${e.message.replace(/\s+/g, ' ').trim()}`);
+  return errors.length > 0 ? errors : [result.rawOutput.trim() || 'invalid'];
+}
+
+function children(el: Element, local: string, ns: string | null = RECORDING_NS): Element[] {
+  const out: Element[] = [];
+  for (let n = el.firstChild; n; n = n.nextSibling) {
+    if (n.nodeType === 1) {
+      const e = n as Element;
+      if (e.localName === local && (ns === null || e.namespaceURI === ns)) out.push(e);
+    }
+  }
+  return out;
+}
+
+const text = (el: Element | undefined) => (el?.textContent ?? '').trim();
+
+function descendants(el: Element, local: string): Element[] {
+  const out: Element[] = [];
+  const all = el.getElementsByTagNameNS('*', local);
+  for (let i = 0; i < all.length; i++) {
+    const e = all.item(i);
+    if (e) out.push(e);
+  }
+  return out;
+}
+
+/** The parts of RFC 7865 metadata the recorder uses and shows (call after schema validation). */
+export function readMetadata(root: Element): ParsedMetadata {
+  const extensionParameters: Record<string, string> = {};
+  for (const ext of descendants(root, 'ExtensionParameters')) {
+    for (const p of children(ext, 'Parameter', null)) {
+      const name = p.getAttribute('name');
+      if (name) extensionParameters[name] = p.getAttribute('value') ?? text(p);
+    }
+  }
+  const datamode = text(children(root, 'datamode')[0]);
+  return {
+    ...(datamode ? { datamode } : {}),
+    sessions: children(root, 'session').map((s) => ({ sessionId: s.getAttribute('session_id') ?? '', sipSessionIds: children(s, 'sipSessionID').map((x) => text(x)) })),
+    participants: children(root, 'participant').map((p) => {
+      const ids = children(p, 'nameID');
+      return { participantId: p.getAttribute('participant_id') ?? '', aors: ids.map((n) => n.getAttribute('aor') ?? ''), names: ids.flatMap((n) => children(n, 'name').map((x) => text(x))) };
+    }),
+    streams: children(root, 'stream').map((s) => ({ streamId: s.getAttribute('stream_id') ?? '', sessionId: s.getAttribute('session_id') ?? '', label: text(children(s, 'label')[0]) })),
+    participantStreams: children(root, 'participantstreamassoc').map((a) => ({
+      participantId: a.getAttribute('participant_id') ?? '',
+      send: children(a, 'send').map((x) => text(x)),
+      recv: children(a, 'recv').map((x) => text(x)),
+    })),
+    extensionParameters,
+  };
+}
