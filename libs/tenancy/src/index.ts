@@ -1,0 +1,22 @@
+export { RECORDER_REGIONS, RECORDER_REGION_NAMES, isRecorderRegion, type RecorderRegion } from './regions';
+export {
+  GUID_RE,
+  RECORDING_MODES,
+  applyTenantUpdate,
+  newTenant,
+  parseTenantCreate,
+  parseTenantUpdate,
+  readCertificate,
+  registrationFingerprint,
+  sourceNetworkProblem,
+  tenantCreateSchema,
+  tenantUpdateSchema,
+  type FieldProblem,
+  type Parsed,
+  type RecordingMode,
+  type Tenant,
+  type TenantCertificate,
+  type TenantCreate,
+  type TenantStatus,
+  type TenantUpdate,
+} from './tenant';
