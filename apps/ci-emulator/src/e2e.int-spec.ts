@@ -4,7 +4,7 @@ import { createSocket } from 'node:dgram';
 import { join } from 'node:path';
 import { ConfidentialClientApplication } from '@azure/msal-node';
 import { parseSdesInline, parseWav, SrtpSender, ulawToLinear, waitFor } from '@ci-connector/platform-testing';
-import { startEmulator, type EmulatorProcess } from './testing/emulator-process';
+import { startEmulator, type EmulatorProcess } from '@ci-connector/ci-emulator-testing';
 import { randomInline, SiprecClient, show } from './testing/siprec-client';
 import { caTrustingNetworkClient } from './entra/msal-network-client';
 

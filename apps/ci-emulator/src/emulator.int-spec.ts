@@ -1,4 +1,4 @@
-import { startEmulator, type EmulatorProcess } from './testing/emulator-process';
+import { startEmulator, type EmulatorProcess } from '@ci-connector/ci-emulator-testing';
 
 describe('ci-emulator process', () => {
   let emu: EmulatorProcess;

@@ -12,6 +12,7 @@ import type { Tenant } from '@ci-connector/tenancy';
  *   cic:tenants                     SET of tenant ids
  *   cic:outbox:tenants              STREAM of tenant changes not yet published to Kafka
  *   cic:apikey:{sha256hex}          JSON of the ApiKeyRecord
+ *   cic:apikeys                     HASH key id → sha256hex (for list and revoke)
  *   cic:policy:{tenant}:v:{version} SET of normalised identities of one users list
  *   cic:policy:{tenant}:current     the live version (the pointer)
  *   cic:policy:{tenant}:meta        HASH: version, identities, users, syncedAt, lastAttemptAt, lastError
@@ -39,17 +40,28 @@ export class TenantConflictError extends Error {
   }
 }
 
-/** Tenants in Redis. Every write is one MULTI/EXEC (tenant + index + outbox entry): nothing half written. */
+/**
+ * Tenants in Redis. Every write is one MULTI/EXEC (tenant + index + outbox entry):
+ * nothing half written. The WATCH transactions run on a connection of their own
+ * (a duplicate of the client, opened on the first write): call `close()` at shutdown.
+ */
 export interface TenantStore {
   create(tenant: Tenant): Promise<void>; // TenantConflictError('exists')
   get(id: string): Promise<Tenant | undefined>;
   list(): Promise<Tenant[]>;
-  /** Replaces the tenant if its stored version is `expectedVersion` (WATCH/MULTI); TenantConflictError('version' | 'not-found'). */
+  /**
+   * Replaces the tenant if its stored version is `expectedVersion` (WATCH/MULTI);
+   * TenantConflictError('version' | 'not-found'). `tenant.version` must be greater
+   * than `expectedVersion` (applyTenantUpdate adds one), else a RangeError.
+   */
   update(tenant: Tenant, expectedVersion: number): Promise<void>;
+  /** Deletes the tenant and writes a tombstone to the outbox; false when it did not exist. */
   delete(id: string): Promise<boolean>;
-  /** Outbox: the oldest `max` unpublished changes; `ack` removes them once Kafka acknowledged. */
+  /** Outbox: the oldest `max` unpublished changes, oldest first; `ack` removes them once Kafka acknowledged. */
   pendingChanges(max: number): Promise<TenantOutboxEntry[]>;
   ack(entryIds: string[]): Promise<void>;
+  /** Closes the store's own transaction connection (not the client it was given). */
+  close(): Promise<void>;
 }
 
 export interface ApiKeyRecord {
@@ -68,6 +80,12 @@ export interface ApiKeyStore {
   verify(key: string): Promise<ApiKeyRecord | undefined>;
   list(): Promise<ApiKeyRecord[]>;
   revoke(id: string): Promise<boolean>;
+  /**
+   * Stores a key minted elsewhere (e.g. a bootstrap admin key from a secret), idempotently:
+   * the same key again returns the stored record. The key must look like one `create` mints
+   * (`cic_` + 43 base64url characters), else a RangeError.
+   */
+  importKey(key: string, name: string, tenants: '*' | string[]): Promise<ApiKeyRecord>;
 }
 
 export interface PolicyMeta {
@@ -85,9 +103,12 @@ export interface PolicyMeta {
 /** Writing a new users list: identities go into a fresh versioned set, then one atomic switch of the pointer. */
 export interface PolicyWriter {
   readonly version: string;
-  /** Adds normalised identities (batched, pipelined). */
-  add(identities: Iterable<string>): Promise<void>;
-  /** Atomically makes this version live (pointer + meta in one MULTI/Lua), expires the previous version after a grace period. */
+  /** Adds normalised identities (batched, pipelined, streamed: never held all at once). */
+  add(identities: Iterable<string> | AsyncIterable<string>): Promise<void>;
+  /**
+   * Atomically makes this version live (pointer + meta in one MULTI/Lua), expires the previous version after a grace period.
+   * PolicyVersionConflictError when a newer version went live meanwhile (this one is then dropped).
+   */
   commit(stats: { users: number }): Promise<PolicyMeta>;
   /** Drops the partial set (the live list is untouched). */
   abort(): Promise<void>;
@@ -112,8 +133,21 @@ export interface SyncScheduler {
    * so no two replicas sync the same tenant; returns the tenant ids claimed.
    */
   claimDue(owner: string, nowMs: number, max: number, leaseMs: number): Promise<string[]>;
-  /** Releases the lease and sets the next due time (the interval plus jitter, chosen by the caller). */
-  complete(tenantId: string, owner: string, nextDueAtMs: number): Promise<void>;
+  /**
+   * Releases the lease and sets the next due time (the interval plus jitter, chosen by the caller).
+   * Keeps an earlier due time asked for while the sync ran (`schedule(id, now)`: sync again at once),
+   * and does not schedule a tenant unscheduled meanwhile. False (and nothing changed) when `owner`
+   * no longer holds the lease.
+   */
+  complete(tenantId: string, owner: string, nextDueAtMs: number, nowMs?: number): Promise<boolean>;
+  /** Extends the lease of a long sync; false when `owner` no longer holds it. */
+  renew(tenantId: string, owner: string, leaseMs: number): Promise<boolean>;
+  /** Releases the lease only (compare-and-delete); the schedule is left as it is. */
+  release(tenantId: string, owner: string): Promise<boolean>;
+  /** The tenant's next due time (ms), or undefined when it is not scheduled. */
+  dueAt(tenantId: string): Promise<number | undefined>;
+  /** Who holds the tenant's lease now, if anyone. */
+  leaseOwner(tenantId: string): Promise<string | undefined>;
 }
 
 /** What sip-signaling asks: is this identity, of this tenant, a user to record? */

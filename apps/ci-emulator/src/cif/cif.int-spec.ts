@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { startEmulator, type EmulatorProcess } from '../testing/emulator-process';
+import { startEmulator, type EmulatorProcess } from '@ci-connector/ci-emulator-testing';
 
 // Headless Debian Chromium (playwright-core) against the built emulator: the CIF
 // page, the library at its production path, the calls API. Chromium stays off

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mintCerts } from '../testing/emulator-process';
+import { mintCerts } from '@ci-connector/ci-emulator-testing';
 import { EmulatorFileError, loadEmulatorFile, parseEmulatorFile } from './emulator-file';
 
 const APP = '1a1a1a1a-1111-4111-8111-111111111111';

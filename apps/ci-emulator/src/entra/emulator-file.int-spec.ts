@@ -1,4 +1,4 @@
-import { startEmulator } from '../testing/emulator-process';
+import { startEmulator } from '@ci-connector/ci-emulator-testing';
 
 describe('the emulator file at start-up', () => {
   it('a bad file stops the start with a message naming each JSON path', async () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { X509Certificate, createHash } from 'node:crypto';
 import { ConfidentialClientApplication, type AuthError } from '@azure/msal-node';
-import { startEmulator, type EmulatorProcess } from '../testing/emulator-process';
+import { startEmulator, type EmulatorProcess } from '@ci-connector/ci-emulator-testing';
 import { caTrustingNetworkClient } from './msal-network-client';
 
 // Real process, real TLS, real msal-node: the token endpoint as a provider's

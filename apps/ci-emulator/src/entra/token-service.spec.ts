@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { parseEmulatorFile } from '../config/emulator-file';
 import { RegistrationStore } from '../state/registrations';
-import { mintCerts } from '../testing/emulator-process';
+import { mintCerts } from '@ci-connector/ci-emulator-testing';
 import { CI_SCOPE } from './ci-app';
 import { Directory } from './directory';
 import { SigningKeys } from './signing-keys';

@@ -1,4 +1,4 @@
-import { startEmulator, type EmulatorProcess, type HttpResult } from '../testing/emulator-process';
+import { startEmulator, type EmulatorProcess, type HttpResult } from '@ci-connector/ci-emulator-testing';
 
 // The providers API and the /emulator/ admin on the real process over HTTPS.
 const CI_SCOPE = 'f448d7e5-e313-4f90-a3eb-5dbb3277e4b3/.default';

@@ -11,7 +11,7 @@ import type { SipRequest, SipResponse } from '@ci-connector/sip';
 import { buildConfig, type EmulatorConfig } from '../config/config';
 import { StateModule } from '../state/state.module';
 import { RegistrationStore, type Registration } from '../state/registrations';
-import { httpsJson, mintCerts, type HttpResult } from '../testing/emulator-process';
+import { httpsJson, mintCerts, type HttpResult } from '@ci-connector/ci-emulator-testing';
 import { randomInline, replaceInBody, SiprecClient, show } from '../testing/siprec-client';
 import { RecorderModule } from './recorder.module';
 
