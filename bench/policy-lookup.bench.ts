@@ -4,7 +4,7 @@
  * in-process cache, against the real Redis of deploy/local.
  *
  *   source scripts/node-env.sh && bash deploy/local/stack.sh up
- *   node --import ./libs/sip/stack/examples/register.mjs bench/policy-lookup.bench.ts
+ *   node -r ./bench/cjs-register.cjs bench/policy-lookup.bench.ts
  *
  * A list of 100,000 users (3 identities each) is written with the PolicyStore,
  * then 20,000 sequential lookups per mode (half members, half strangers, mixed

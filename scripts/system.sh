@@ -12,7 +12,13 @@ run=$work/run
 mkdir -p "$run"
 
 # The services this script runs: name, HTTP port variable and default.
-services=("skeleton:SKELETON_HTTP_PORT:18080")
+services=("skeleton:SKELETON_HTTP_PORT:18080" "registration-service:REGISTRATION_HTTP_PORT:18081" "policy-sync-worker:POLICY_SYNC_HTTP_PORT:18083")
+registration_grpc_port=${REGISTRATION_GRPC_PORT:-18051}
+
+# The demo Entra app and customer tenant the emulator knows when no
+# CI_EMULATOR_CONFIG is given (the app authenticates with the test PKI's app.pem).
+demo_app=4d4d4d4d-4444-4444-8444-444444444444
+demo_tenant=c0c0c0c0-cccc-4ccc-8ccc-cccccccccccc
 
 # The ci-emulator: HTTPS (Entra token endpoint, providers API, /emulator/), the
 # SIPREC recorder on SIPS/TLS and its SRTP ports; its test PKI is minted once.
@@ -48,8 +54,10 @@ svc_up() {
   fi
   # shellcheck source=/dev/null
   source "$work/stack/endpoints.env"
-  HTTP_HOST=127.0.0.1 HTTP_PORT=$port REDIS_URL=$CI_REDIS_URL KAFKA_BROKERS=$CI_KAFKA_BROKERS \
-    nohup node --enable-source-maps --import "./dist/$name/apps/$name/src/instrumentation.js" "./dist/$name/apps/$name/src/main.js" \
+  local extra=()
+  mapfile -t extra < <(svc_env "$name")
+  env HTTP_HOST=127.0.0.1 HTTP_PORT="$port" REDIS_URL="$CI_REDIS_URL" KAFKA_BROKERS="$CI_KAFKA_BROKERS" "${extra[@]}" \
+    nohup node --max-semi-space-size=8 --enable-source-maps --import "./dist/$name/apps/$name/src/instrumentation.js" "./dist/$name/apps/$name/src/main.js" \
     >"$log" 2>&1 </dev/null &
   echo $! > "$pidf"
   for _ in $(seq 1 100); do
@@ -78,6 +86,40 @@ svc_down() {
   echo "system: $name stopped"
 }
 
+# Per-service settings beyond HTTP/Redis/Kafka: the services that talk to
+# Microsoft's side talk to the ci-emulator, as the demo app.
+svc_env() {
+  local ci=("CI_API_BASE_URL=https://127.0.0.1:$emu_https_port" "ENTRA_AUTHORITY_HOST=https://127.0.0.1:$emu_https_port"
+    "CI_API_CA_FILE=$emu_certs/ca.pem" "CI_APP_CLIENT_ID=$demo_app" "CI_APP_CERT_FILE=$emu_certs/app.pem" "CI_APP_KEY_FILE=$emu_certs/app-key.pem")
+  case $1 in
+    registration-service) printf '%s\n' "${ci[@]}" "GRPC_HOST=127.0.0.1" "GRPC_PORT=$registration_grpc_port" "ADMIN_API_KEY=$(admin_key)" ;;
+    policy-sync-worker) printf '%s\n' "${ci[@]}" ;;
+  esac
+}
+
+# The bootstrap admin API key of registration-service: made once, kept (0600) in $run.
+admin_key() {
+  local f=$run/admin-api-key
+  [ -s "$f" ] || (umask 077; head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' > "$f")
+  cat "$f"
+}
+
+# The emulator's directory when no CI_EMULATOR_CONFIG is given: the demo app
+# (certificate credential app.pem) consented in the demo tenant, 1,000 users.
+demo_emulator_config() {
+  local f=$emu_dir/demo-config.json
+  cat > "$f" <<JSON
+{
+  "apps": [{ "clientId": "$demo_app", "displayName": "ci-connector demo app", "certificates": ["certs/app.pem"] }],
+  "tenants": [{ "tenantId": "$demo_tenant", "displayName": "Contoso (demo)",
+                "consents": [{ "clientId": "$demo_app", "roles": ["Users.Read.All"] }],
+                "users": { "generate": { "count": 1000, "seed": "demo", "domain": "contoso.example" } },
+                "usersResponse": { "shape": "paged", "pageSize": 200 } }]
+}
+JSON
+  echo "$f"
+}
+
 emu_up() {
   local name=ci-emulator pidf="$run/ci-emulator.pid" log="$run/ci-emulator.log"
   if pid_alive "$pidf" && pid_is "$pidf" $name; then echo "system: $name already running (pid $(cat "$pidf"))"; return 0; fi
@@ -91,8 +133,7 @@ emu_up() {
     bash apps/ci-emulator/scripts/mint-certs.sh "$emu_certs" >/dev/null
   fi
   mkdir -p "$emu_recordings"
-  local config_env=()
-  [ -n "${CI_EMULATOR_CONFIG:-}" ] && config_env=(EMULATOR_CONFIG="$CI_EMULATOR_CONFIG")
+  local config_env=(EMULATOR_CONFIG="${CI_EMULATOR_CONFIG:-$(demo_emulator_config)}")
   env HTTP_HOST=127.0.0.1 HTTPS_PORT="$emu_https_port" SIP_HOST=127.0.0.1 SIP_PORT="$emu_sip_port" \
     MEDIA_HOST=127.0.0.1 MEDIA_PORT_MIN="$emu_media_min" MEDIA_PORT_MAX="$emu_media_max" \
     CERTS_DIR="$emu_certs" RECORDINGS_DIR="$emu_recordings" "${config_env[@]}" \
@@ -134,8 +175,8 @@ case "${1:-up}" in
     fi
     bash deploy/local/stack.sh up
     nx run-many -t build --outputStyle=static >/dev/null
-    for s in "${services[@]}"; do svc_up "${s%%:*}" "$(port_of "$s")"; done
     emu_up
+    for s in "${services[@]}"; do svc_up "${s%%:*}" "$(port_of "$s")"; done
     echo
     echo "ci-connector is running:"
     # shellcheck source=/dev/null
@@ -144,7 +185,14 @@ case "${1:-up}" in
     for s in "${services[@]}"; do
       printf '  %-22s %s\n' "${s%%:*}" "http://127.0.0.1:$(port_of "$s")  (health: /health/live, /health/ready; log: $run/${s%%:*}.log)"
     done
+    printf '  %-22s %s\n' "  registration gRPC" "127.0.0.1:$registration_grpc_port (ci_connector.registration.v1.TenantService)" \
+      "  admin API key" "$run/admin-api-key  (Authorization: Bearer \$(cat $run/admin-api-key))"
     emu_endpoints
+    echo
+    echo "Onboard the demo tenant (docs/onboarding-a-tenant.md):"
+    echo "  K=\$(cat $run/admin-api-key); R=http://127.0.0.1:$(port_of "${services[1]}")"
+    echo "  curl -s -H \"Authorization: Bearer \$K\" -H 'Content-Type: application/json' \$R/tenants -d '{\"id\":\"$demo_tenant\",\"orgId\":\"ad3dca46-962a-4895-9f85-d25f3828781f\",\"displayName\":\"Contoso\",\"region\":\"uksouth\",\"accountId\":\"ACdemo0001\",\"certificate\":{\"subject\":\"sbc.carrier.example\",\"issuer\":\"ci-emulator test CA\"},\"sourceIpNetwork\":\"127.0.0.1\"}'"
+    echo "  curl -s -X POST -H \"Authorization: Bearer \$K\" \$R/tenants/$demo_tenant/register; curl -s -H \"Authorization: Bearer \$K\" \$R/tenants/$demo_tenant"
     echo "Stop everything with: bash scripts/system.sh down"
     ;;
   status)
@@ -166,8 +214,8 @@ case "${1:-up}" in
     exit $rc
     ;;
   down)
-    svc_down ci-emulator
     for s in "${services[@]}"; do svc_down "${s%%:*}"; done
+    svc_down ci-emulator
     bash deploy/local/stack.sh down
     ;;
   *)

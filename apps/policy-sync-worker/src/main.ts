@@ -32,7 +32,7 @@ function readConfigured(variable: string, file: string): string {
 function appCredential(config: WorkerConfig): AppCredential {
   const c = config.ci.credential;
   if (c.kind === 'secret') return { clientId: config.ci.clientId, clientSecret: c.secret };
-  return { clientId: config.ci.clientId, certificatePem: readConfigured('CI_CLIENT_CERT_FILE', c.certFile), privateKeyPem: readConfigured('CI_CLIENT_KEY_FILE', c.keyFile) };
+  return { clientId: config.ci.clientId, certificatePem: readConfigured('CI_APP_CERT_FILE', c.certFile), privateKeyPem: readConfigured('CI_APP_KEY_FILE', c.keyFile) };
 }
 
 async function main() {
@@ -51,7 +51,7 @@ async function main() {
   const policies = createPolicyStore(redis, storeOpts);
   const scheduler = createSyncScheduler(redis, storeOpts);
 
-  const ca = config.ci.caFile ? readConfigured('CI_CA_FILE', config.ci.caFile) : undefined;
+  const ca = config.ci.caFile ? readConfigured('CI_API_CA_FILE', config.ci.caFile) : undefined;
   const tokens = createTokenProvider({
     authorityHost: config.ci.authorityHost,
     credentials: { app: appCredential(config) },

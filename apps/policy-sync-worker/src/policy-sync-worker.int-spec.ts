@@ -93,17 +93,17 @@ async function startWorker(prefix: string, env: Record<string, string>): Promise
       HTTP_PORT: String(port),
       LOG_LEVEL: 'info',
       REDIS_URL: stack.redisUrl,
-      REDIS_PREFIX: prefix,
+      REDIS_KEY_PREFIX: prefix,
       KAFKA_BROKERS: stack.kafkaBrokers.join(','),
       KAFKA_GROUP_ID: `psw-${run}-${prefix}`,
       KAFKA_TENANTS_TOPIC: tenantsTopic,
       KAFKA_POLICY_TOPIC: policyTopic,
       KAFKA_TOPIC_PARTITIONS: '3',
       CI_API_BASE_URL: emu.url,
-      CI_AUTHORITY_HOST: emu.url,
-      CI_CA_FILE: join(emu.certsDir, 'ca.pem'),
-      CI_CLIENT_ID: APP,
-      CI_CLIENT_SECRET: SECRET,
+      ENTRA_AUTHORITY_HOST: emu.url,
+      CI_API_CA_FILE: join(emu.certsDir, 'ca.pem'),
+      CI_APP_CLIENT_ID: APP,
+      CI_APP_CLIENT_SECRET: SECRET,
       SYNC_POLL: '100ms',
       SYNC_JITTER: '0',
       ...env,
@@ -315,7 +315,7 @@ describe('policy-sync-worker', () => {
   it('exits 78 before starting, with one message listing every bad variable', async () => {
     const child = spawn(process.execPath, [join(dist, 'main.js')], {
       cwd: repo,
-      env: { PATH: process.env['PATH'] ?? '', REDIS_URL: 'http://wrong', KAFKA_BROKERS: '127.0.0.1:9092', CI_CLIENT_ID: 'not-a-guid', CI_CLIENT_SECRET: 'hunter2', SYNC_INTERVAL: 'often' },
+      env: { PATH: process.env['PATH'] ?? '', REDIS_URL: 'http://wrong', KAFKA_BROKERS: '127.0.0.1:9092', CI_APP_CLIENT_ID: 'not-a-guid', CI_APP_CLIENT_SECRET: 'hunter2', SYNC_INTERVAL: 'often' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
@@ -326,7 +326,7 @@ describe('policy-sync-worker', () => {
       [
         'policy-sync-worker: invalid configuration, 3 bad variables:',
         '  - REDIS_URL: not a valid URL (got "http://wrong"); expects a URL (redis:// or rediss://)',
-        '  - CI_CLIENT_ID: not a GUID (got "not-a-guid"); expects the carrier\'s Entra app (client) id, a GUID',
+        '  - CI_APP_CLIENT_ID: not a GUID (got "not-a-guid"); expects the carrier\'s Entra app (client) id, a GUID',
         '  - SYNC_INTERVAL: not a duration (got "often"); expects a duration such as 500ms, 10s, 5m or 1h (a bare number is ms)',
         '',
       ].join('\n'),
@@ -415,7 +415,7 @@ describe('policy-sync-worker', () => {
       SYNC_RETRY_MIN: '500ms',
       SYNC_RETRY_MAX: '2s',
       CI_RETRY_MAX_ATTEMPTS: '1',
-      CI_REQUEST_TIMEOUT: '2s',
+      CI_API_TIMEOUT: '2s',
     });
     const first = await until('the first sync of TB', async () => row(await status(worker), TB)?.version, 30_000, 100);
     expect(await isRecorded(w.lookups, TB, 'alice.jones@fabrikam.example')).toBe(true);

@@ -1,7 +1,7 @@
 import { ConfigError } from '@ci-connector/platform-config';
 import { parseWorkerConfig } from './config';
 
-const base = { REDIS_URL: 'redis://127.0.0.1:6379', KAFKA_BROKERS: '127.0.0.1:9092', CI_CLIENT_ID: '4D4D4D4D-4444-4444-8444-444444444444', CI_CLIENT_SECRET: 's3cret', WORKER_ID: 'w1' };
+const base = { REDIS_URL: 'redis://127.0.0.1:6379', KAFKA_BROKERS: '127.0.0.1:9092', CI_APP_CLIENT_ID: '4D4D4D4D-4444-4444-8444-444444444444', CI_APP_CLIENT_SECRET: 's3cret', WORKER_ID: 'w1' };
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -57,29 +57,29 @@ describe('policy-sync-worker config', () => {
   });
 
   it('takes a certificate credential', () => {
-    const { CI_CLIENT_SECRET: _, ...rest } = base;
-    expect(parseWorkerConfig({ ...rest, CI_CLIENT_CERT_FILE: '/c/app.pem', CI_CLIENT_KEY_FILE: '/c/app-key.pem' }).ci.credential).toEqual({ kind: 'certificate', certFile: '/c/app.pem', keyFile: '/c/app-key.pem' });
+    const { CI_APP_CLIENT_SECRET: _, ...rest } = base;
+    expect(parseWorkerConfig({ ...rest, CI_APP_CERT_FILE: '/c/app.pem', CI_APP_KEY_FILE: '/c/app-key.pem' }).ci.credential).toEqual({ kind: 'certificate', certFile: '/c/app.pem', keyFile: '/c/app-key.pem' });
   });
 
   it('lists every bad variable, never echoing the secret', () => {
-    expect(problems({ REDIS_URL: 'http://x', KAFKA_BROKERS: 'nohost', CI_CLIENT_ID: 'app', SYNC_INTERVAL: 'often', CI_CLIENT_SECRET: 'hunter2' })).toEqual([
+    expect(problems({ REDIS_URL: 'http://x', KAFKA_BROKERS: 'nohost', CI_APP_CLIENT_ID: 'app', SYNC_INTERVAL: 'often', CI_APP_CLIENT_SECRET: 'hunter2' })).toEqual([
       '  - REDIS_URL: not a valid URL (got "http://x"); expects a URL (redis:// or rediss://)',
       '  - KAFKA_BROKERS: not host:port (got "nohost"); expects a comma-separated list of host:port',
-      '  - CI_CLIENT_ID: not a GUID (got "app"); expects the carrier\'s Entra app (client) id, a GUID',
+      '  - CI_APP_CLIENT_ID: not a GUID (got "app"); expects the carrier\'s Entra app (client) id, a GUID',
       '  - SYNC_INTERVAL: not a duration (got "often"); expects a duration such as 500ms, 10s, 5m or 1h (a bare number is ms)',
     ]);
   });
 
   it('checks the rules between variables, all at once', () => {
-    const { CI_CLIENT_SECRET: _, ...rest } = base;
+    const { CI_APP_CLIENT_SECRET: _, ...rest } = base;
     expect(problems({ ...rest, SYNC_INTERVAL: '10s', SYNC_JITTER: '10s', DEGRADED_AFTER: '5s', SYNC_RETRY_MIN: '1m', SYNC_RETRY_MAX: '30s' })).toEqual([
-      '  - CI_CLIENT_SECRET: missing; expects an app credential: CI_CLIENT_SECRET, or CI_CLIENT_CERT_FILE and CI_CLIENT_KEY_FILE',
+      '  - CI_APP_CLIENT_SECRET: missing; expects an app credential: CI_APP_CLIENT_SECRET, or CI_APP_CERT_FILE and CI_APP_KEY_FILE',
       '  - SYNC_JITTER: must be shorter than SYNC_INTERVAL (got "10000ms")',
       '  - SYNC_RETRY_MAX: must not be shorter than SYNC_RETRY_MIN (got "30000ms")',
       '  - DEGRADED_AFTER: must be longer than SYNC_INTERVAL (got "5000ms")',
     ]);
-    expect(problems({ ...base, CI_CLIENT_KEY_FILE: '/k.pem' })).toEqual([
-      '  - CI_CLIENT_SECRET: give either a client secret or a certificate (CI_CLIENT_CERT_FILE, CI_CLIENT_KEY_FILE), not both',
+    expect(problems({ ...base, CI_APP_KEY_FILE: '/k.pem' })).toEqual([
+      '  - CI_APP_CLIENT_SECRET: give either a client secret or a certificate (CI_APP_CERT_FILE, CI_APP_KEY_FILE), not both',
     ]);
   });
 });

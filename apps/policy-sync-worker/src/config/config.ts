@@ -29,7 +29,7 @@ const schema = z.object({
     .describe('this replica\'s lease owner id (letters, digits, . _ : -); default <hostname>-<pid>'),
 
   REDIS_URL: envUrl(['redis', 'rediss']),
-  REDIS_PREFIX: z
+  REDIS_KEY_PREFIX: z
     .string()
     .trim()
     .regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'not a key prefix')
@@ -46,18 +46,18 @@ const schema = z.object({
   KAFKA_PUBLISH_DEADLINE: envDurationMs('10s'),
 
   CI_API_BASE_URL: envUrl(['https', 'http'], 'https://api.media.recording.dynamics.com'),
-  CI_AUTHORITY_HOST: envUrl(['https'], 'https://login.microsoftonline.com'),
-  CI_CA_FILE: file('a PEM file of extra CA certificates trusted for the authority and the providers API'),
-  CI_CLIENT_ID: z
+  ENTRA_AUTHORITY_HOST: envUrl(['https'], 'https://login.microsoftonline.com'),
+  CI_API_CA_FILE: file('a PEM file of extra CA certificates trusted for the authority and the providers API'),
+  CI_APP_CLIENT_ID: z
     .string({ error: 'missing' })
     .trim()
     .regex(GUID_RE, 'not a GUID')
     .transform((s) => s.toLowerCase())
     .describe("the carrier's Entra app (client) id, a GUID"),
-  CI_CLIENT_SECRET: z.string().min(1).optional().describe("the app's client secret (or CI_CLIENT_CERT_FILE and CI_CLIENT_KEY_FILE)"),
-  CI_CLIENT_CERT_FILE: file("a PEM file of the app's certificate credential (with CI_CLIENT_KEY_FILE)"),
-  CI_CLIENT_KEY_FILE: file("a PEM file of the certificate's private key (with CI_CLIENT_CERT_FILE)"),
-  CI_REQUEST_TIMEOUT: envDurationMs('30s'),
+  CI_APP_CLIENT_SECRET: z.string().min(1).optional().describe("the app's client secret (or CI_APP_CERT_FILE and CI_APP_KEY_FILE)"),
+  CI_APP_CERT_FILE: file("a PEM file of the app's certificate credential (with CI_APP_KEY_FILE)"),
+  CI_APP_KEY_FILE: file("a PEM file of the certificate's private key (with CI_APP_CERT_FILE)"),
+  CI_API_TIMEOUT: envDurationMs('30s'),
   CI_RETRY_MAX_ATTEMPTS: envInt({ min: 1, max: 20, default: 4 }),
   CI_RETRY_DEADLINE: envDurationMs('60s'),
 
@@ -134,18 +134,18 @@ export function workerConfig(env: Record<string, string | undefined> = process.e
 function build(e: z.output<typeof schema>): WorkerConfig {
   const problems: ConfigProblem[] = [];
   let credential: AppCredential | undefined;
-  const hasCert = e.CI_CLIENT_CERT_FILE !== undefined || e.CI_CLIENT_KEY_FILE !== undefined;
-  if (e.CI_CLIENT_SECRET !== undefined && hasCert) {
-    problems.push({ variable: 'CI_CLIENT_SECRET', problem: 'give either a client secret or a certificate (CI_CLIENT_CERT_FILE, CI_CLIENT_KEY_FILE), not both' });
-  } else if (e.CI_CLIENT_SECRET !== undefined) {
-    credential = { kind: 'secret', secret: e.CI_CLIENT_SECRET };
-  } else if (e.CI_CLIENT_CERT_FILE !== undefined && e.CI_CLIENT_KEY_FILE !== undefined) {
-    credential = { kind: 'certificate', certFile: resolve(e.CI_CLIENT_CERT_FILE), keyFile: resolve(e.CI_CLIENT_KEY_FILE) };
+  const hasCert = e.CI_APP_CERT_FILE !== undefined || e.CI_APP_KEY_FILE !== undefined;
+  if (e.CI_APP_CLIENT_SECRET !== undefined && hasCert) {
+    problems.push({ variable: 'CI_APP_CLIENT_SECRET', problem: 'give either a client secret or a certificate (CI_APP_CERT_FILE, CI_APP_KEY_FILE), not both' });
+  } else if (e.CI_APP_CLIENT_SECRET !== undefined) {
+    credential = { kind: 'secret', secret: e.CI_APP_CLIENT_SECRET };
+  } else if (e.CI_APP_CERT_FILE !== undefined && e.CI_APP_KEY_FILE !== undefined) {
+    credential = { kind: 'certificate', certFile: resolve(e.CI_APP_CERT_FILE), keyFile: resolve(e.CI_APP_KEY_FILE) };
   } else if (hasCert) {
-    const missing = e.CI_CLIENT_CERT_FILE === undefined ? 'CI_CLIENT_CERT_FILE' : 'CI_CLIENT_KEY_FILE';
-    problems.push({ variable: missing, problem: 'missing', expects: 'a certificate credential needs both CI_CLIENT_CERT_FILE and CI_CLIENT_KEY_FILE' });
+    const missing = e.CI_APP_CERT_FILE === undefined ? 'CI_APP_CERT_FILE' : 'CI_APP_KEY_FILE';
+    problems.push({ variable: missing, problem: 'missing', expects: 'a certificate credential needs both CI_APP_CERT_FILE and CI_APP_KEY_FILE' });
   } else {
-    problems.push({ variable: 'CI_CLIENT_SECRET', problem: 'missing', expects: 'an app credential: CI_CLIENT_SECRET, or CI_CLIENT_CERT_FILE and CI_CLIENT_KEY_FILE' });
+    problems.push({ variable: 'CI_APP_CLIENT_SECRET', problem: 'missing', expects: 'an app credential: CI_APP_CLIENT_SECRET, or CI_APP_CERT_FILE and CI_APP_KEY_FILE' });
   }
   if (e.SYNC_INTERVAL < 1000) problems.push({ variable: 'SYNC_INTERVAL', problem: 'below 1s', received: String(e.SYNC_INTERVAL) + 'ms', expects: 'a duration of at least 1s' });
   if (e.SYNC_JITTER >= e.SYNC_INTERVAL) problems.push({ variable: 'SYNC_JITTER', problem: 'must be shorter than SYNC_INTERVAL', received: `${e.SYNC_JITTER}ms` });
@@ -163,7 +163,7 @@ function build(e: z.output<typeof schema>): WorkerConfig {
     workerId: e.WORKER_ID ?? `${hostname()}-${process.pid}`,
     http: { host: e.HTTP_HOST, port: e.HTTP_PORT },
     log: { level: e.LOG_LEVEL },
-    redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
+    redis: { url: e.REDIS_URL, prefix: e.REDIS_KEY_PREFIX },
     kafka: {
       brokers: e.KAFKA_BROKERS,
       groupId: e.KAFKA_GROUP_ID,
@@ -176,11 +176,11 @@ function build(e: z.output<typeof schema>): WorkerConfig {
     },
     ci: {
       apiBaseUrl: e.CI_API_BASE_URL.replace(/\/+$/, ''),
-      authorityHost: e.CI_AUTHORITY_HOST.replace(/\/+$/, ''),
-      ...(e.CI_CA_FILE ? { caFile: resolve(e.CI_CA_FILE) } : {}),
-      clientId: e.CI_CLIENT_ID,
+      authorityHost: e.ENTRA_AUTHORITY_HOST.replace(/\/+$/, ''),
+      ...(e.CI_API_CA_FILE ? { caFile: resolve(e.CI_API_CA_FILE) } : {}),
+      clientId: e.CI_APP_CLIENT_ID,
       credential,
-      requestTimeoutMs: e.CI_REQUEST_TIMEOUT,
+      requestTimeoutMs: e.CI_API_TIMEOUT,
       retryMaxAttempts: e.CI_RETRY_MAX_ATTEMPTS,
       retryDeadlineMs: e.CI_RETRY_DEADLINE,
     },

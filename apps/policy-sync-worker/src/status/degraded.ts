@@ -24,6 +24,8 @@ export interface TenantSyncStatus {
   syncing: boolean;
   /** Consecutive failures this replica saw (0 after a good sync). */
   failures: number;
+  /** How long this replica's last sync of it took, claim to commit (or to the failure), in ms. */
+  lastSyncMs?: number;
   /** Its list is older than DEGRADED_AFTER (or it never got one within DEGRADED_AFTER of registering). */
   stale: boolean;
 }
@@ -54,7 +56,7 @@ export function tenantSyncStatus(
   meta: PolicyMeta,
   nowMs: number,
   degradedAfterMs: number,
-  extra: { nextDueMs?: number; syncing: boolean; failures: number },
+  extra: { nextDueMs?: number; syncing: boolean; failures: number; lastSyncMs?: number },
 ): TenantSyncStatus {
   const age = policyAgeMs(meta, nowMs);
   return {
@@ -72,6 +74,7 @@ export function tenantSyncStatus(
     ...(extra.nextDueMs !== undefined ? { nextDueAt: new Date(extra.nextDueMs).toISOString() } : {}),
     syncing: extra.syncing,
     failures: extra.failures,
+    ...(extra.lastSyncMs !== undefined ? { lastSyncMs: extra.lastSyncMs } : {}),
     stale: isStale(tenant, meta, nowMs, degradedAfterMs),
   };
 }

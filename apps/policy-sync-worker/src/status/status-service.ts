@@ -70,10 +70,12 @@ export class StatusService {
     const rows = tenants.map((t, i) => {
       const meta = metas[i] ?? { tenantId: t.id };
       const dueMs = due[i];
+      const local = deps.runner.localState(t.id);
       return tenantSyncStatus(t, meta, now, deps.degradedAfterMs, {
         ...(dueMs !== undefined ? { nextDueMs: dueMs } : {}),
         syncing: deps.runner.isSyncing(t.id),
-        failures: deps.runner.localState(t.id)?.failures ?? 0,
+        failures: local?.failures ?? 0,
+        ...(local?.lastDurationMs !== undefined ? { lastSyncMs: local.lastDurationMs } : {}),
       });
     });
     const loopError = deps.runner.loopError;
