@@ -16,6 +16,7 @@ import type { Tenant } from '@ci-connector/tenancy';
  *   cic:policy:{tenant}:v:{version} SET of normalised identities of one users list
  *   cic:policy:{tenant}:current     the live version (the pointer)
  *   cic:policy:{tenant}:meta        HASH: version, identities, users, syncedAt, lastAttemptAt, lastError
+ *   cic:policy:{tenant}:seq         counter of versions begun (a version is <seq 12 digits>-<ms 13 digits>)
  *   cic:policy:schedule             ZSET tenant → next sync due (ms since epoch)
  *   cic:policy:lease:{tenant}       owner id, PX lease while a replica syncs the tenant
  */

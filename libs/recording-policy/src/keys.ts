@@ -19,6 +19,8 @@ export interface Keys {
   policyVersion(tenantId: string, version: string): string;
   policyCurrent(tenantId: string): string;
   policyMeta(tenantId: string): string;
+  /** Counter of versions begun (INCR): orders versions across replicas. */
+  policySeq(tenantId: string): string;
   schedule: string;
   /** `…:policy:lease:` : the tenant id is appended. */
   leasePrefix: string;
@@ -38,6 +40,7 @@ export function keys(opts: StoreOptions = {}): Keys {
     policyVersion: (t, v) => `${p}policy:${t}:v:${v}`,
     policyCurrent: (t) => `${p}policy:${t}:current`,
     policyMeta: (t) => `${p}policy:${t}:meta`,
+    policySeq: (t) => `${p}policy:${t}:seq`,
     schedule: `${p}policy:schedule`,
     leasePrefix: `${p}policy:lease:`,
     lease: (t) => `${p}policy:lease:${t}`,

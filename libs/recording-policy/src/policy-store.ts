@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type Redis from 'ioredis';
 import type { PolicyMeta, PolicyStore, PolicyWriter } from './api';
 import { checkTenantId, keys, type StoreOptions } from './keys';
@@ -27,9 +26,13 @@ export class PolicyVersionConflictError extends Error {
   }
 }
 
-/** Time-based and sortable as text (13-digit ms since epoch), made unique by 48 random bits. */
-export function newPolicyVersion(now = Date.now()): string {
-  return `${String(now).padStart(13, '0')}-${randomBytes(6).toString('hex')}`;
+/**
+ * A version: the tenant's sequence number (Redis INCR, so versions order exactly as
+ * begin() was called, whatever the replicas' clocks say), then the time it was begun.
+ * Both zero-padded: versions compare as text.
+ */
+export function newPolicyVersion(seq: number, now = Date.now()): string {
+  return `${String(seq).padStart(12, '0')}-${String(now).padStart(13, '0')}`;
 }
 
 /**
@@ -79,7 +82,7 @@ export function createPolicyStore(redis: Redis, opts: PolicyStoreOptions = {}): 
   return {
     async begin(tenantId) {
       checkTenantId(tenantId);
-      const version = newPolicyVersion();
+      const version = newPolicyVersion(await redis.incr(k.policySeq(tenantId)));
       const setKey = k.policyVersion(tenantId, version);
       let state: 'open' | 'committed' | 'aborted' = 'open';
       const open = (what: string) => {
@@ -160,7 +163,7 @@ export function createPolicyStore(redis: Redis, opts: PolicyStoreOptions = {}): 
 
     async drop(tenantId) {
       checkTenantId(tenantId);
-      const doomed = new Set<string>([k.policyCurrent(tenantId), k.policyMeta(tenantId)]);
+      const doomed = new Set<string>([k.policyCurrent(tenantId), k.policyMeta(tenantId), k.policySeq(tenantId)]);
       // Every version of the tenant, live, expiring or being written.
       let cursor = '0';
       do {
