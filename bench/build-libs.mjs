@@ -10,7 +10,9 @@
 //
 // Run alone (`node bench/build-libs.mjs`) it builds libs/sip and prints the directory.
 import { transformFile } from '@swc/core';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import swc from '../tools/swc-options.cjs';
+const { swcOptions } = swc;
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -30,23 +32,12 @@ async function* sources(dir) {
 
 /** Compiles every library folder given (relative to the workspace root) into one temporary tree. */
 export async function buildLibs(folders = ['libs/sip']) {
-  const { compilerOptions } = JSON.parse(await readFile(join(root, 'tsconfig.base.json'), 'utf8'));
   const out = await mkdtemp(join(tmpdir(), 'ci-bench-build-'));
   let files = 0;
   for (const folder of folders) {
     for await (const file of sources(join(root, folder))) {
       const rel = relative(root, file);
-      const { code } = await transformFile(file, {
-        jsc: {
-          parser: { syntax: 'typescript', decorators: true },
-          transform: { legacyDecorator: true, decoratorMetadata: true },
-          target: 'es2023',
-          baseUrl: root,
-          paths: compilerOptions.paths,
-        },
-        module: { type: 'commonjs' },
-        sourceMaps: false,
-      });
+      const { code } = await transformFile(file, swcOptions({ sourceMaps: false }));
       const dest = join(out, rel.replace(/\.ts$/, '.js'));
       await mkdir(dirname(dest), { recursive: true });
       await writeFile(dest, code);

@@ -7,24 +7,10 @@
 //   node -r ./bench/cjs-register.cjs bench/<name>.bench.ts
 const { transformSync } = require('@swc/core');
 const { readFileSync } = require('node:fs');
-const { join } = require('node:path');
-
-const root = join(__dirname, '..');
-const { compilerOptions } = JSON.parse(readFileSync(join(root, 'tsconfig.base.json'), 'utf8'));
+const { swcOptions } = require('../tools/swc-options.cjs');
 
 require.extensions['.ts'] = function compileTs(module, filename) {
   if (filename.includes('/node_modules/')) throw new Error(`cjs-register: refusing to compile ${filename}`);
-  const { code } = transformSync(readFileSync(filename, 'utf8'), {
-    filename,
-    jsc: {
-      parser: { syntax: 'typescript', decorators: true },
-      transform: { legacyDecorator: true, decoratorMetadata: true },
-      target: 'es2023',
-      baseUrl: root,
-      paths: compilerOptions.paths,
-    },
-    module: { type: 'commonjs' },
-    sourceMaps: 'inline',
-  });
+  const { code } = transformSync(readFileSync(filename, 'utf8'), swcOptions({ filename, sourceMaps: 'inline' }));
   module._compile(code, filename);
 };

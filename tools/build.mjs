@@ -5,7 +5,8 @@
 // @ci-connector/* path aliases rewritten to relative imports.
 // Usage: node tools/build.mjs <app-name>
 import { transformFile } from '@swc/core';
-import { copyFile, mkdir, readdir, readFile, writeFile, rm } from 'node:fs/promises';
+import swc from './swc-options.cjs';
+import { copyFile, mkdir, readdir, writeFile, rm } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
@@ -15,7 +16,7 @@ if (!app || !/^[a-z0-9-]+$/.test(app)) {
   process.exit(2);
 }
 const appRoot = join(root, 'apps', app);
-const { compilerOptions } = JSON.parse(await readFile(join(root, 'tsconfig.base.json'), 'utf8'));
+const { swcOptions } = swc;
 const out = join(root, 'dist', app);
 
 // Data files the code reads at run time next to itself (schemas, protos) are copied as they are.
@@ -44,18 +45,7 @@ for (const top of [join(appRoot, 'src'), join(root, 'libs')]) {
       n++;
       continue;
     }
-    const { code, map } = await transformFile(file, {
-      jsc: {
-        parser: { syntax: 'typescript', decorators: true },
-        transform: { legacyDecorator: true, decoratorMetadata: true },
-        target: 'es2023',
-        baseUrl: root,
-        paths: compilerOptions.paths,
-      },
-      module: { type: 'commonjs' },
-      sourceMaps: true,
-      sourceFileName: relative(dirname(join(out, rel)), file),
-    });
+    const { code, map } = await transformFile(file, swcOptions({ sourceMaps: true, sourceFileName: relative(dirname(join(out, rel)), file) }));
     const dest = join(out, rel.replace(/\.ts$/, '.js'));
     await mkdir(dirname(dest), { recursive: true });
     await writeFile(dest, `${code}\n//# sourceMappingURL=${dest.split('/').pop()}.map\n`);

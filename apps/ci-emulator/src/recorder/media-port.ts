@@ -3,25 +3,9 @@
  * the shape of `MediaReceiver` / `MediaSession` in ./media (SRTP in, WAV out),
  * kept here so the signalling can be unit-tested with a small fake.
  */
-export interface StreamOffer {
-  label: string;
-  payloadTypes: { pt: number; encoding: string; clockRate: number }[];
-  /** The a=crypto value, e.g. `1 AES_CM_128_HMAC_SHA1_80 inline:…`. */
-  crypto: string;
-  direction: 'sendonly' | 'inactive';
-  remote: { address: string; port: number };
-}
+import type { StreamAnswer, StreamOffer } from './media';
 
-export interface StreamAnswer {
-  label: string;
-  port: number;
-  rtcpPort: number;
-  /** Our a=crypto value (same tag and suite, our key). */
-  crypto: string;
-  pt: number;
-  telephoneEventPt?: number;
-  direction: 'recvonly' | 'inactive';
-}
+export type { StreamAnswer, StreamOffer };
 
 /** Per label: packets received/decoded/authFailed/lost/reordered…, wavPath, samplesWritten (whatever the media side reports). */
 export type StreamStats = { label: string; wavPath?: string } & Record<string, unknown>;
