@@ -1,0 +1,168 @@
+import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
+import { telemetry } from './instrumentation';
+import { sipSignalingConfig, type SipSignalingConfig } from './config/config';
+import { createLogger, type Logger } from '@ci-connector/platform-logging';
+import { GracefulShutdown } from '@ci-connector/platform-shutdown';
+import { closeRedis, createRedisClient, redisHealth } from '@ci-connector/platform-redis';
+import { bootstrapNestService, type CheckResult, type ReadinessCheck } from '@ci-connector/platform-nest';
+import { createRecordingPolicy } from '@ci-connector/recording-policy';
+import { createRtpengine } from '@ci-connector/rtpengine';
+import { createSipStack, type SipStackOptions } from '@ci-connector/sip';
+import { AppModule } from './app.module';
+import { CallManager } from './calls/call-manager';
+import { createPassthroughAnchor, createRtpengineAnchor, type MediaAnchor } from './media/media-anchor';
+import { DecisionLoggingHook, SafeRecordingHook } from './recording/recording-hook';
+import { parseTenantRules, TenantRulesError, type TenantRules } from './tenants/tenant-rules';
+
+/** Stops the start with exit 78 (bad configuration), naming the variable and what is wrong. */
+function configProblem(variable: string, problem: string): never {
+  process.stderr.write(`sip-signaling: invalid configuration, 1 bad variable:\n  - ${variable}: ${problem}\n`);
+  process.exit(78);
+}
+
+function readConfigured(variable: string, file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    return configProblem(variable, `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}
+
+function loadRules(config: SipSignalingConfig): TenantRules {
+  const file = config.sip.tenantsFile;
+  if (!file) return { tenants: [] };
+  try {
+    return parseTenantRules(readConfigured('SIP_TENANTS_FILE', file), file);
+  } catch (err) {
+    if (err instanceof TenantRulesError) return configProblem('SIP_TENANTS_FILE', err.message);
+    throw err;
+  }
+}
+
+function transportOptions(config: SipSignalingConfig): SipStackOptions['transport'] {
+  const tls = config.sip.tls;
+  if (!tls) return {};
+  const ca = tls.caFile ? readConfigured('SIP_TLS_CA_FILE', tls.caFile) : undefined;
+  return {
+    tlsServer: {
+      cert: readConfigured('SIP_TLS_CERT_FILE', tls.certFile),
+      key: readConfigured('SIP_TLS_KEY_FILE', tls.keyFile),
+      ...(ca ? { ca } : {}),
+      requestCert: tls.requireClientCert,
+      rejectUnauthorized: true,
+    },
+    tlsClient: { ...(ca ? { ca } : {}) },
+  };
+}
+
+/** A dependency whose outage does not stop calls (they go on unanchored / unrecorded): degraded, not unready, unless READINESS_STRICT. */
+function soft(strict: boolean, check: () => Promise<CheckResult & Record<string, unknown>>): () => Promise<CheckResult> {
+  return async () => {
+    const r = await check();
+    return r.ok || strict ? r : { ...r, ok: true, degraded: true };
+  };
+}
+
+async function main() {
+  const config = sipSignalingConfig();
+  const logger: Logger = createLogger({ name: config.service.name, level: config.log.level, base: config.service.region ? { region: config.service.region } : {} });
+  const shutdown = new GracefulShutdown({ logger, timeoutMs: config.shutdownTimeoutMs });
+  shutdown.onShutdown('telemetry', () => telemetry.shutdown());
+  shutdown.listen();
+
+  const rules = loadRules(config);
+  const transport = transportOptions(config);
+
+  // Recording policy (Redis): optional; without it nothing is recorded.
+  let policy: ReturnType<typeof createRecordingPolicy> | undefined;
+  const checks: ReadinessCheck[] = [];
+  if (config.redis) {
+    const redis = createRedisClient({ url: config.redis.url, connectionName: config.service.name, commandTimeoutMs: config.recording.decisionTimeoutMs, onError: (err) => logger.warn({ err: err.message }, 'redis connection error') });
+    shutdown.onShutdown('redis', () => closeRedis(redis));
+    policy = createRecordingPolicy(redis, { prefix: config.redis.prefix });
+    checks.push({ name: 'redis', check: soft(config.readinessStrict, async () => ({ ...(await redisHealth(redis)) })) });
+  }
+
+  // Media anchoring in rtpengine.
+  let anchor: MediaAnchor;
+  if (config.rtpengine.enabled) {
+    const rtpengine = createRtpengine({ host: config.rtpengine.host, port: config.rtpengine.port, timeoutMs: config.rtpengine.timeoutMs, logger });
+    anchor = createRtpengineAnchor(rtpengine, {
+      timeoutMs: config.rtpengine.timeoutMs,
+      onError: (err, c) => logger.warn({ ...c, err: err instanceof Error ? err.message : String(err) }, 'rtpengine command failed'),
+    });
+  } else {
+    anchor = createPassthroughAnchor();
+  }
+  shutdown.onShutdown('rtpengine', () => anchor.close());
+  checks.push({ name: 'rtpengine', check: soft(config.readinessStrict, () => anchor.health()) });
+
+  // SIP.
+  const stack = await createSipStack({
+    listen: config.sip.listen,
+    transport,
+    transactions: { t1: config.sip.t1Ms },
+    sessionTimer: config.sip.sessionTimerSeconds > 0 ? { interval: config.sip.sessionTimerSeconds } : false,
+    userAgent: config.sip.userAgent,
+    ...(config.sip.advertisedHost ? { advertisedHost: config.sip.advertisedHost } : {}),
+    events: {
+      onMalformed: (err, from, answered) => logger.info({ code: err.code, err: err.message, from: `${from.protocol}:${from.remote.address}:${from.remote.port}`, answered }, 'malformed SIP message'),
+      onSendError: (err, dest) => logger.warn({ err: err instanceof Error ? err.message : String(err), dest }, 'SIP send failed'),
+      onError: (err, context) => logger.error({ err: err instanceof Error ? (err.stack ?? err.message) : String(err), context }, 'SIP stack error'),
+    },
+  }).catch((err: unknown) => configProblem('SIP_HOST', `cannot open the SIP listeners: ${err instanceof Error ? err.message : String(err)}`));
+  shutdown.onShutdown('sip', () => stack.close());
+
+  const hook = new SafeRecordingHook(new DecisionLoggingHook({ ...(policy ? { policy } : {}), logger, timeoutMs: config.recording.decisionTimeoutMs }), {
+    logger,
+    timeoutMs: config.recording.decisionTimeoutMs * 4,
+    maxPending: config.recording.maxPending,
+  });
+  const calls = new CallManager({
+    ua: stack.ua,
+    resolve: (uri) => stack.resolve(uri),
+    listeners: () => stack.addresses(),
+    ...(config.sip.advertisedHost ? { advertisedHost: config.sip.advertisedHost } : {}),
+    rules: () => rules,
+    anchor,
+    hook,
+    logger,
+    ...(config.sip.outboundProxy ? { outboundProxy: config.sip.outboundProxy } : {}),
+    unknownTenant: config.sip.unknownTenant,
+    ...(config.sip.dialerCallIdHeader ? { dialerCallIdHeader: config.sip.dialerCallIdHeader } : {}),
+    copyHeaders: config.sip.copyHeaders,
+    maxCalls: config.sip.maxCalls,
+    retryAfterSeconds: config.drain.retryAfterSeconds,
+  });
+  calls.start();
+
+  checks.unshift(
+    { name: 'accepting', check: () => (shutdown.isShuttingDown || calls.isDraining ? { ok: false, error: 'draining' } : { ok: true, activeCalls: calls.size }) },
+    {
+      name: 'sip',
+      check: () => {
+        const bound = stack.addresses();
+        return bound.length === config.sip.listen.length ? { ok: true, listeners: bound.map((l) => `${l.protocol}:${l.address}:${l.port}`) } : { ok: false, error: `${bound.length} of ${config.sip.listen.length} listeners bound` };
+      },
+    },
+    { name: 'recording-hook', check: () => ({ ok: true, ...hook.stats }) },
+  );
+
+  await bootstrapNestService({ name: config.service.name, module: AppModule.forRoot({ checks, calls }), http: config.http, logger, shutdown });
+
+  // Registered last, so it runs first at shutdown: refuse new calls, let the calls in progress end (or end them after the grace period).
+  shutdown.onShutdown('drain calls', async () => {
+    await calls.drain(config.drain.graceMs);
+  });
+
+  logger.info(
+    { listeners: stack.addresses().map((l) => `${l.protocol}:${l.address}:${l.port}`), tenants: rules.tenants.length, rtpengine: config.rtpengine.enabled ? `${config.rtpengine.host}:${config.rtpengine.port}` : 'disabled', recordingPolicy: policy ? 'redis' : 'none' },
+    'sip-signaling listening',
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`sip-signaling failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
