@@ -6,13 +6,17 @@ import { createLogger, type Logger } from '@ci-connector/platform-logging';
 import { GracefulShutdown } from '@ci-connector/platform-shutdown';
 import { closeRedis, createRedisClient, redisHealth } from '@ci-connector/platform-redis';
 import { bootstrapNestService, type CheckResult, type ReadinessCheck } from '@ci-connector/platform-nest';
-import { createRecordingPolicy } from '@ci-connector/recording-policy';
-import { createRtpengine } from '@ci-connector/rtpengine';
+import { createRecordingPolicy, createTenantStore } from '@ci-connector/recording-policy';
+import { createRtpengine, type Rtpengine } from '@ci-connector/rtpengine';
 import { createSipStack, type SipStackOptions } from '@ci-connector/sip';
 import { AppModule } from './app.module';
 import { CallManager } from './calls/call-manager';
 import { createPassthroughAnchor, createRtpengineAnchor, type MediaAnchor } from './media/media-anchor';
-import { DecisionLoggingHook, SafeRecordingHook } from './recording/recording-hook';
+import { DecisionLoggingHook, SafeRecordingHook, type RecordingHook } from './recording/recording-hook';
+import { NoControlSource, NoopEventPublisher, StaticRecorderPool } from './recording/ports';
+import { SiprecRecordingHook } from './recording/siprec-hook';
+import { SrsClient } from './recording/srs-client';
+import type { RecorderRegion } from '@ci-connector/tenancy';
 import { parseTenantRules, TenantRulesError, type TenantRules } from './tenants/tenant-rules';
 
 /** Stops the start with exit 78 (bad configuration), naming the variable and what is wrong. */
@@ -76,18 +80,23 @@ async function main() {
 
   // Recording policy (Redis): optional; without it nothing is recorded.
   let policy: ReturnType<typeof createRecordingPolicy> | undefined;
+  let tenantStore: ReturnType<typeof createTenantStore> | undefined;
   const checks: ReadinessCheck[] = [];
   if (config.redis) {
     const redis = createRedisClient({ url: config.redis.url, connectionName: config.service.name, commandTimeoutMs: config.recording.decisionTimeoutMs, onError: (err) => logger.warn({ err: err.message }, 'redis connection error') });
     shutdown.onShutdown('redis', () => closeRedis(redis));
     policy = createRecordingPolicy(redis, { prefix: config.redis.prefix });
+    tenantStore = createTenantStore(redis, { prefix: config.redis.prefix });
+    const store = tenantStore;
+    shutdown.onShutdown('tenant store', () => store.close());
     checks.push({ name: 'redis', check: soft(config.readinessStrict, async () => ({ ...(await redisHealth(redis)) })) });
   }
 
   // Media anchoring in rtpengine.
   let anchor: MediaAnchor;
+  let rtpengine: Rtpengine | undefined;
   if (config.rtpengine.enabled) {
-    const rtpengine = createRtpengine({ host: config.rtpengine.host, port: config.rtpengine.port, timeoutMs: config.rtpengine.timeoutMs, logger });
+    rtpengine = createRtpengine({ host: config.rtpengine.host, port: config.rtpengine.port, timeoutMs: config.rtpengine.timeoutMs, logger });
     anchor = createRtpengineAnchor(rtpengine, {
       timeoutMs: config.rtpengine.timeoutMs,
       onError: (err, c) => logger.warn({ ...c, err: err instanceof Error ? err.message : String(err) }, 'rtpengine command failed'),
@@ -114,7 +123,9 @@ async function main() {
   }).catch((err: unknown) => configProblem('SIP_HOST', `cannot open the SIP listeners: ${err instanceof Error ? err.message : String(err)}`));
   shutdown.onShutdown('sip', () => stack.close());
 
-  const hook = new SafeRecordingHook(new DecisionLoggingHook({ ...(policy ? { policy } : {}), logger, timeoutMs: config.recording.decisionTimeoutMs }), {
+  // --- Recording (SIPREC client) ---
+  const recordingHook: RecordingHook = await createRecordingHook(config, { policy, tenantStore, rtpengine, logger, shutdown, checks });
+  const hook = new SafeRecordingHook(recordingHook, {
     logger,
     timeoutMs: config.recording.decisionTimeoutMs * 4,
     maxPending: config.recording.maxPending,
@@ -160,6 +171,67 @@ async function main() {
     { listeners: stack.addresses().map((l) => `${l.protocol}:${l.address}:${l.port}`), tenants: rules.tenants.length, rtpengine: config.rtpengine.enabled ? `${config.rtpengine.host}:${config.rtpengine.port}` : 'disabled', recordingPolicy: policy ? 'redis' : 'none' },
     'sip-signaling listening',
   );
+}
+
+/**
+ * The SIPREC recording hook when it is configured (client certificate, Redis,
+ * rtpengine), else the decision-logging hook. Events and control commands use
+ * no-op stand-ins until the Kafka parts (src/events) are wired; recorders come
+ * from recorderTargets() with RECORDER_HOST_OVERRIDES until src/recorders is.
+ */
+async function createRecordingHook(
+  config: SipSignalingConfig,
+  d: { policy?: ReturnType<typeof createRecordingPolicy>; tenantStore?: ReturnType<typeof createTenantStore>; rtpengine?: Rtpengine; logger: Logger; shutdown: GracefulShutdown; checks: ReadinessCheck[] },
+): Promise<RecordingHook> {
+  const { logger } = d;
+  const siprec = config.recording.siprec;
+  const logging = () => new DecisionLoggingHook({ ...(d.policy ? { policy: d.policy } : {}), logger, timeoutMs: config.recording.decisionTimeoutMs });
+  if (!siprec || !d.rtpengine || !d.policy || !d.tenantStore) {
+    logger.info({ siprec: !!siprec, rtpengine: !!d.rtpengine, redis: !!d.policy }, 'SIPREC recording off (needs RECORDING_TLS_CERT_FILE/KEY_FILE, rtpengine and REDIS_URL): decisions are logged only');
+    return logging();
+  }
+  const ca = siprec.tls.caFile ? readConfigured('RECORDING_TLS_CA_FILE', siprec.tls.caFile) : undefined;
+  const identity = { cert: readConfigured('RECORDING_TLS_CERT_FILE', siprec.tls.certFile), key: readConfigured('RECORDING_TLS_KEY_FILE', siprec.tls.keyFile) };
+  const srsStack = await createSipStack({
+    listen: [],
+    transport: { tlsClient: { ...(ca ? { ca } : {}), identities: { carrier: identity }, defaultIdentity: 'carrier' }, connectTimeoutMs: siprec.attemptTimeoutMs, localAddress: config.sip.listen[0]?.host ?? '127.0.0.1' },
+    transactions: { t1: config.sip.t1Ms },
+    sessionTimer: false,
+    userAgent: config.sip.userAgent,
+    contactUser: 'SRC',
+    contactParams: ';+sip.src',
+    advertisedHost: siprec.contactHost,
+    supported: ['siprec'],
+    events: {
+      onSendError: (err, dest) => logger.warn({ err: err instanceof Error ? err.message : String(err), dest }, 'SIPREC send failed'),
+      onError: (err, context) => logger.warn({ err: err instanceof Error ? err.message : String(err), context }, 'SIPREC stack error'),
+    },
+  }).catch((err: unknown) => configProblem('RECORDING_TLS_CERT_FILE', `cannot set up the SIPREC client: ${err instanceof Error ? err.message : String(err)}`));
+  const hook = new SiprecRecordingHook({
+    policy: d.policy,
+    tenants: d.tenantStore,
+    pool: new StaticRecorderPool({ hostOverrides: siprec.hostOverrides as Partial<Record<RecorderRegion, string>>, globalFallback: siprec.globalFallback }),
+    control: new NoControlSource(),
+    session: {
+      rtpengine: d.rtpengine,
+      srs: new SrsClient({ ua: srsStack.ua, fromDomain: siprec.srcDomain, attemptTimeoutMs: siprec.attemptTimeoutMs }),
+      events: new NoopEventPublisher((e) => logger.debug({ ...e }, 'recording event (no publisher wired)')),
+      rtpengineTimeoutMs: config.rtpengine.timeoutMs,
+      ...(siprec.extensionNamespace ? { extensionNamespace: siprec.extensionNamespace } : {}),
+    },
+    logger,
+    decisionTimeoutMs: config.recording.decisionTimeoutMs,
+    whenPolicyUnavailable: siprec.whenPolicyUnavailable,
+    failover: { attemptTimeoutMs: siprec.attemptTimeoutMs, totalBudgetMs: siprec.failoverBudgetMs, noFailoverStatuses: siprec.noFailoverStatuses },
+  });
+  // Registered before 'drain calls' (so it runs after it): the ended calls' BYEs go out, then the SIPREC stack closes.
+  d.shutdown.onShutdown('siprec', async () => {
+    await hook.settle(3_000);
+    await srsStack.close();
+  });
+  d.checks.push({ name: 'siprec', check: () => ({ ok: true, activeSessions: hook.activeSessions, connections: srsStack.transport.connections().length }) });
+  logger.info({ srcDomain: siprec.srcDomain, hostOverrides: siprec.hostOverrides }, 'SIPREC recording on');
+  return hook;
 }
 
 main().catch((err: unknown) => {

@@ -9,3 +9,18 @@ export {
   type TenantChangedV1,
   type RecordingPolicyUpdatedV1,
 } from './topics';
+export {
+  RECORDING_EVENT_TYPES,
+  RECORDING_CONTROL_ACTIONS,
+  RECORDING_CALL_ID_MAX,
+  recordingEventV1Schema,
+  recordingControlV1Schema,
+  encodeRecordingEvent,
+  decodeRecordingEvent,
+  encodeRecordingControl,
+  decodeRecordingControl,
+  type RecordingEventV1,
+  type RecordingEventTypeV1,
+  type RecordingControlV1,
+  type RecordingControlAction,
+} from './recording';

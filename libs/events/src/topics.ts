@@ -11,6 +11,10 @@ export const TOPICS = {
   tenants: 'ci.tenants.v1',
   /** Keyed by tenant id: a new users-to-record list is live in Redis (recording-policy caches drop the tenant). */
   policyUpdated: 'ci.recording-policy.updated.v1',
+  /** Keyed by call id: what happened to a call's recording (started, failed, stopped, paused, resumed); contract in recording.ts. */
+  recordingEvents: 'ci.recording.events.v1',
+  /** Keyed by call id: start/stop/pause/resume commands for a call's recording; contract in recording.ts. */
+  recordingControl: 'ci.recording.control.v1',
 } as const;
 
 /** Value of `ci.tenants.v1` (the key is `tenant.id`). */

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { isRecorderRegion } from '@ci-connector/tenancy';
 import { ConfigError, envBool, envDurationMs, envInt, envList, envLogLevel, envPort, envUrl, loadConfig, loadConfigOrExit, type ConfigProblem } from '@ci-connector/platform-config';
 
 // The only place this app reads process.env. Every variable, its default and what
@@ -59,6 +60,21 @@ const schema = z.object({
   RECORDING_DECISION_TIMEOUT: envDurationMs('500ms'),
   RECORDING_HOOK_MAX_PENDING: envInt({ min: 1, max: 100_000, default: 1000 }),
 
+  // --- Recording (SIPREC client): the recording session in the call path ---
+  RECORDING_SIPREC: envBool(true).describe('run the SIPREC recording session (needs RECORDING_TLS_CERT_FILE/KEY_FILE and Redis); false = decide and log only'),
+  RECORDING_TLS_CERT_FILE: file('a PEM file: the carrier\'s TLS client certificate presented to the recorders (registered as CertificateSubjectName/Issuer)'),
+  RECORDING_TLS_KEY_FILE: file('a PEM file: its private key'),
+  RECORDING_TLS_CA_FILE: file('a PEM file of the CAs the recorders\' certificates must chain to (default: Node\'s root CAs)'),
+  RECORDING_SRC_DOMAIN: z.string().trim().regex(/^[A-Za-z0-9.-]{1,253}$/, 'not a domain name').optional().describe('the host of From: <sip:SRC@<domain>> (the carrier\'s SIP domain); default SIP_ADVERTISED_HOST or SIP_HOST'),
+  RECORDING_CONTACT_HOST: z.string().trim().min(1).optional().describe('the host of Contact: <sip:SRC@<host>;transport=tls>;+sip.src; default SIP_ADVERTISED_HOST or SIP_HOST'),
+  RECORDER_HOST_OVERRIDES: envList(z.string().regex(/^[a-z]+=[^=,\s]+$/, 'not region=host[:port]')).optional().describe('comma-separated region=host[:port], e.g. uksouth=127.0.0.1:15061,global=127.0.0.1:15062'),
+  RECORDER_GLOBAL_FALLBACK: envBool(true),
+  RECORDING_POLICY_UNAVAILABLE: z.enum(['skip', 'record']).default('skip').describe('skip (do not record, default) or record when Redis cannot answer'),
+  RECORDING_ATTEMPT_TIMEOUT: envDurationMs('1500ms'),
+  RECORDING_FAILOVER_BUDGET: envDurationMs('8s'),
+  RECORDING_NO_FAILOVER_STATUSES: envList(z.string().regex(/^[3-6]\d\d$/, 'not a SIP status 300-699'), '400,403,404,415,420,421,488').describe('comma-separated SIP statuses after which no other recorder is tried'),
+  RECORDING_EXTENSION_NAMESPACE: z.string().trim().min(1).optional().describe('the xmlns of the metadata\'s ExtensionParameters (default http://provider.com/siprec)'),
+
   READINESS_STRICT: envBool(false),
   DRAIN_GRACE: envDurationMs('2m'),
   DRAIN_RETRY_AFTER: envInt({ min: 0, max: 86_400, default: 30 }).describe('seconds, the Retry-After of a 503 while draining'),
@@ -91,7 +107,23 @@ export interface SipSignalingConfig {
   };
   rtpengine: { enabled: boolean; host: string; port: number; timeoutMs: number };
   redis?: { url: string; prefix: string };
-  recording: { decisionTimeoutMs: number; maxPending: number };
+  recording: {
+    decisionTimeoutMs: number;
+    maxPending: number;
+    /** The SIPREC client; absent = decide and log only (RECORDING_SIPREC=false). */
+    siprec?: {
+      tls: { certFile: string; keyFile: string; caFile?: string };
+      srcDomain: string;
+      contactHost: string;
+      hostOverrides: Record<string, string>;
+      globalFallback: boolean;
+      whenPolicyUnavailable: 'skip' | 'record';
+      attemptTimeoutMs: number;
+      failoverBudgetMs: number;
+      noFailoverStatuses: number[];
+      extensionNamespace?: string;
+    };
+  };
   readinessStrict: boolean;
   drain: { graceMs: number; retryAfterSeconds: number };
   telemetry: { otlpTracesEndpoint?: string; sampleRatio: number };
@@ -114,7 +146,17 @@ function build(e: Env): SipSignalingConfig {
   if (samePort(e.SIP_TLS, e.SIP_TLS_PORT, e.SIP_TCP, e.SIP_TCP_PORT)) problems.push({ variable: 'SIP_TLS_PORT', problem: 'must differ from SIP_TCP_PORT', received: String(e.SIP_TLS_PORT) });
   if (e.SIP_SESSION_TIMER !== 0 && e.SIP_SESSION_TIMER < 90_000) problems.push({ variable: 'SIP_SESSION_TIMER', problem: 'below the RFC 4028 minimum of 90s (or 0 for off)', received: `${e.SIP_SESSION_TIMER}ms` });
   if (e.SHUTDOWN_TIMEOUT < e.DRAIN_GRACE + 10_000) problems.push({ variable: 'SHUTDOWN_TIMEOUT', problem: 'must be at least DRAIN_GRACE + 10s (the drain, then closing)', received: `${e.SHUTDOWN_TIMEOUT}ms` });
+  const hostOverrides: Record<string, string> = {};
+  for (const item of e.RECORDER_HOST_OVERRIDES ?? []) {
+    const [region = '', host = ''] = item.split('=');
+    if (!isRecorderRegion(region)) problems.push({ variable: 'RECORDER_HOST_OVERRIDES', problem: `"${region}" is not a recorder region`, received: item });
+    else hostOverrides[region] = host;
+  }
+  if (e.RECORDING_SIPREC && (e.RECORDING_TLS_CERT_FILE || e.RECORDING_TLS_KEY_FILE) && !(e.RECORDING_TLS_CERT_FILE && e.RECORDING_TLS_KEY_FILE)) {
+    problems.push({ variable: e.RECORDING_TLS_CERT_FILE ? 'RECORDING_TLS_KEY_FILE' : 'RECORDING_TLS_CERT_FILE', problem: 'missing (both the client certificate and its key are needed)', expects: 'a PEM file' });
+  }
   if (problems.length > 0) throw new ConfigError('sip-signaling', problems);
+  const ourHost = e.SIP_ADVERTISED_HOST ?? e.SIP_HOST;
 
   return {
     service: { name: 'sip-signaling', version: '0.1.0', ...(e.REGION ? { region: e.REGION } : {}) },
@@ -138,7 +180,26 @@ function build(e: Env): SipSignalingConfig {
     },
     rtpengine: { enabled: e.RTPENGINE_ENABLED, host: e.RTPENGINE_HOST, port: e.RTPENGINE_PORT, timeoutMs: e.RTPENGINE_TIMEOUT },
     ...(e.REDIS_URL ? { redis: { url: e.REDIS_URL, prefix: e.REDIS_KEY_PREFIX } } : {}),
-    recording: { decisionTimeoutMs: e.RECORDING_DECISION_TIMEOUT, maxPending: e.RECORDING_HOOK_MAX_PENDING },
+    recording: {
+      decisionTimeoutMs: e.RECORDING_DECISION_TIMEOUT,
+      maxPending: e.RECORDING_HOOK_MAX_PENDING,
+      ...(e.RECORDING_SIPREC && e.RECORDING_TLS_CERT_FILE && e.RECORDING_TLS_KEY_FILE
+        ? {
+            siprec: {
+              tls: { certFile: resolve(e.RECORDING_TLS_CERT_FILE), keyFile: resolve(e.RECORDING_TLS_KEY_FILE), ...(e.RECORDING_TLS_CA_FILE ? { caFile: resolve(e.RECORDING_TLS_CA_FILE) } : {}) },
+              srcDomain: e.RECORDING_SRC_DOMAIN ?? ourHost,
+              contactHost: e.RECORDING_CONTACT_HOST ?? ourHost,
+              hostOverrides,
+              globalFallback: e.RECORDER_GLOBAL_FALLBACK,
+              whenPolicyUnavailable: e.RECORDING_POLICY_UNAVAILABLE,
+              attemptTimeoutMs: e.RECORDING_ATTEMPT_TIMEOUT,
+              failoverBudgetMs: e.RECORDING_FAILOVER_BUDGET,
+              noFailoverStatuses: e.RECORDING_NO_FAILOVER_STATUSES.map(Number),
+              ...(e.RECORDING_EXTENSION_NAMESPACE ? { extensionNamespace: e.RECORDING_EXTENSION_NAMESPACE } : {}),
+            },
+          }
+        : {}),
+    },
     readinessStrict: e.READINESS_STRICT,
     drain: { graceMs: e.DRAIN_GRACE, retryAfterSeconds: e.DRAIN_RETRY_AFTER },
     telemetry: { ...(e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? { otlpTracesEndpoint: e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT } : {}), sampleRatio: e.OTEL_TRACES_SAMPLE_RATIO },

@@ -35,6 +35,8 @@ export interface SipStackOptions {
   userAgent?: string;
   /** User part of our Contact. Default `ci-connector`. */
   contactUser?: string;
+  /** Header parameters after our Contact's `>` (e.g. `;+sip.src` for a SIPREC client). Default none. */
+  contactParams?: string;
   /** The address peers reach us at, when it is not the bound one (NAT, load balancer). */
   advertisedHost?: string;
   /** DNS for RFC 3263 (tests inject SRV records). */
@@ -142,6 +144,7 @@ export async function createSipStack(opts: SipStackOptions): Promise<SipStack> {
   const ua = new DialogLayer({
     transactions,
     contact,
+    ...(opts.contactParams ? { contactParams: opts.contactParams } : {}),
     resolver: dialogResolver,
     ...(opts.sessionTimer !== undefined ? { sessionTimer: opts.sessionTimer } : {}),
     ...(opts.userAgent ? { userAgent: opts.userAgent } : {}),

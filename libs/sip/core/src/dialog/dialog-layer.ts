@@ -19,6 +19,12 @@ export interface DialogLayerOptions {
   transactions: TransactionLayer;
   /** Our Contact URI for a transport, e.g. `sip:sbc@192.0.2.1:5061;transport=tls` (no angle brackets). */
   contact: (protocol: SipProtocol, secure: boolean) => string;
+  /**
+   * Header parameters appended after our Contact's `>` in every request and
+   * response this layer sends, e.g. `;+sip.src` (RFC 7866 §6.1.1: a SIPREC
+   * client's Contact carries the `+sip.src` feature tag). Default none.
+   */
+  contactParams?: string;
   /** Next-hop resolution for in-dialog requests (RFC 3263). Default: `literalResolver` (no DNS). */
   resolver?: TargetResolver;
   /** RFC 4028 settings; `false` turns session timers off. Default on, 1800 s, Min-SE 90 s. */
@@ -106,7 +112,7 @@ export class DialogLayer {
       sessionTimer,
       random: options.random ?? Math.random,
       reuseInboundFlow: options.reuseInboundFlow ?? false,
-      contact: (protocol, secure) => `<${options.contact(protocol, secure)}>`,
+      contact: (protocol, secure) => `<${options.contact(protocol, secure)}>${options.contactParams ?? ''}`,
       decorate: (msg) => this.decorate(msg),
       register: (d) => {
         this.dialogs.set(d.key, d);

@@ -1,0 +1,166 @@
+import type { RecordingPolicy, TenantStore } from '@ci-connector/recording-policy';
+import type { Tenant } from '@ci-connector/tenancy';
+import { FailoverPolicy, type FailoverPolicyOptions, type RecorderTarget } from '@ci-connector/siprec';
+import { decideRecording, type CallEnd, type MediaChange, type RecordingCallContext, type RecordingHook } from './recording-hook';
+import type { RecorderPool, RecordingControlCommand, RecordingControlSource } from './ports';
+import { RecordingSession, type RecordingSessionDeps, type SessionLogger } from './recording-session';
+
+export type PolicyUnavailable = 'skip' | 'record';
+
+export interface SiprecHookOptions {
+  policy?: Pick<RecordingPolicy, 'isRecorded'>;
+  tenants?: Pick<TenantStore, 'get'>;
+  pool: RecorderPool;
+  control?: RecordingControlSource;
+  session: Omit<RecordingSessionDeps, 'pool' | 'logger'>;
+  logger: SessionLogger;
+  /** Bound of the isRecorded and tenant lookups. */
+  decisionTimeoutMs: number;
+  /** Redis unavailable: `skip` (default, the call goes on unrecorded) or `record` (with the tenant last read, when there is one). */
+  whenPolicyUnavailable: PolicyUnavailable;
+  failover: FailoverPolicyOptions;
+  /** How long a tenant read from Redis is reused (and kept as the fallback when Redis fails). */
+  tenantCacheMs?: number;
+}
+
+interface Pending {
+  ended: boolean;
+  session?: RecordingSession;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+      timer.unref();
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * The recording session in the call path: on answer decides (the seller on
+ * the tenant's list, the tenant's recording mode), then drives one
+ * RecordingSession per recorded call (libs/siprec's reducer: rtpengine
+ * subscription, SIPREC INVITE over TLS, re-INVITEs, BYE, failover). Runs
+ * detached behind SafeRecordingHook: nothing here can fail the call.
+ */
+export class SiprecRecordingHook implements RecordingHook {
+  /** By A's SIP Call-ID (unique per call). */
+  private readonly calls = new Map<string, Pending>();
+  /** The one call id → A's SIP Call-ID, for control commands. */
+  private readonly byCallId = new Map<string, string>();
+  private readonly tenantCache = new Map<string, { tenant: Tenant; at: number }>();
+  private readonly failover: FailoverPolicy;
+
+  constructor(private readonly o: SiprecHookOptions) {
+    this.failover = new FailoverPolicy(o.failover);
+    o.control?.onCommand((c) => this.command(c));
+  }
+
+  get activeSessions(): number {
+    let n = 0;
+    for (const p of this.calls.values()) if (p.session && !p.session.settled) n++;
+    return n;
+  }
+
+  /** The recording state of a call (admin, tests). */
+  sessionOf(callId: string): RecordingSession['snapshot'] | undefined {
+    const sip = this.byCallId.get(callId);
+    return sip ? this.calls.get(sip)?.session?.snapshot : undefined;
+  }
+
+  private async tenant(id: string): Promise<{ tenant?: Tenant; error?: string }> {
+    const cached = this.tenantCache.get(id);
+    const ttl = this.o.tenantCacheMs ?? 30_000;
+    if (cached && Date.now() - cached.at < ttl) return { tenant: cached.tenant };
+    if (!this.o.tenants) return { error: 'no tenant store' };
+    try {
+      const t = await withTimeout(this.o.tenants.get(id), this.o.decisionTimeoutMs, 'the tenant lookup');
+      if (t) this.tenantCache.set(id, { tenant: t, at: Date.now() });
+      else this.tenantCache.delete(id);
+      return t ? { tenant: t } : {};
+    } catch (err) {
+      const error = err instanceof Error ? err.message : String(err);
+      return cached ? { tenant: cached.tenant, error } : { error };
+    }
+  }
+
+  async onAnswer(ctx: RecordingCallContext): Promise<void> {
+    const pending: Pending = { ended: false };
+    this.calls.set(ctx.sipCallId, pending);
+    this.byCallId.set(ctx.callId, ctx.sipCallId);
+    const log = { callId: ctx.callId, tenantId: ctx.tenantId, seller: ctx.seller?.identity, role: ctx.role };
+    const d = await decideRecording(this.o.policy, ctx, this.o.decisionTimeoutMs);
+    let record = d.record;
+    if (d.reason === 'policy-unavailable' && this.o.whenPolicyUnavailable === 'record') record = true;
+    if (!record || !ctx.tenantId || !ctx.seller) {
+      this.o.logger[d.reason === 'policy-unavailable' ? 'warn' : 'info']({ ...log, ...d }, `recording decision: do not record (${d.reason})`);
+      return this.forget(ctx, pending);
+    }
+    const { tenant, error } = await this.tenant(ctx.tenantId);
+    if (!tenant) {
+      this.o.logger.warn({ ...log, err: error }, error ? 'recording decision: tenant unavailable, not recording (the call goes on)' : 'recording decision: the tenant is not in the tenant store, not recording');
+      return this.forget(ctx, pending);
+    }
+    if (pending.ended) return this.forget(ctx, pending);
+    let targets: RecorderTarget[];
+    try {
+      targets = this.o.pool.targetsFor(tenant);
+    } catch (err) {
+      this.o.logger.warn({ ...log, err: err instanceof Error ? err.message : String(err) }, 'no usable recorder for the tenant; not recording');
+      targets = [];
+    }
+    this.o.logger.info({ ...log, reason: d.reason, mode: tenant.recordingMode, recorders: targets.map((t) => t.uri) }, `recording decision: record (${tenant.recordingMode})`);
+    const session = new RecordingSession(
+      { ctx, tenantId: tenant.id, seller: ctx.seller.identity, accountId: tenant.accountId, mode: tenant.recordingMode, targets, failover: this.failover },
+      { ...this.o.session, pool: this.o.pool, logger: this.o.logger },
+    );
+    pending.session = session;
+    session.dispatch({ type: 'call-answered' });
+  }
+
+  onMediaChange(ctx: RecordingCallContext, change: MediaChange): void {
+    const session = this.calls.get(ctx.sipCallId)?.session;
+    if (!session) return;
+    this.o.logger.debug({ callId: ctx.callId, ...change }, 'media changed: re-INVITE the recorder');
+    session.dispatch({ type: 'media-changed' });
+  }
+
+  async onEnd(ctx: RecordingCallContext, end: CallEnd): Promise<void> {
+    const pending = this.calls.get(ctx.sipCallId);
+    if (!pending) return;
+    pending.ended = true;
+    const session = pending.session;
+    if (!session) return; // still deciding: onAnswer forgets it
+    session.dispatch({ type: 'call-ended' });
+    this.o.logger.debug({ callId: ctx.callId, by: end.by }, 'call ended: recording stops');
+    await session.whenSettled(5_000);
+    this.forget(ctx, pending);
+  }
+
+  private forget(ctx: RecordingCallContext, pending: Pending): void {
+    if (this.calls.get(ctx.sipCallId) === pending) {
+      this.calls.delete(ctx.sipCallId);
+      if (this.byCallId.get(ctx.callId) === ctx.sipCallId) this.byCallId.delete(ctx.callId);
+    }
+  }
+
+  /** recording.control: start, stop, pause, resume by call id. */
+  command(c: RecordingControlCommand): void {
+    const sip = this.byCallId.get(c.callId);
+    const session = sip ? this.calls.get(sip)?.session : undefined;
+    if (!session) {
+      this.o.logger.info({ callId: c.callId, action: c.action }, 'recording control: no recorded call with this id here; ignored');
+      return;
+    }
+    this.o.logger.info({ callId: c.callId, action: c.action, requestedBy: c.requestedBy }, 'recording control');
+    session.dispatch(c.action === 'stop' ? { type: 'stop', reason: `stop command${c.requestedBy ? ` from ${c.requestedBy}` : ''}` } : { type: c.action });
+  }
+
+  /** Waits (bounded) for the sessions of ended calls to send their BYEs. */
+  async settle(ms: number): Promise<void> {
+    await Promise.all([...this.calls.values()].map((p) => p.session?.whenSettled(ms)));
+  }
+}

@@ -1,0 +1,369 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createSocket, type Socket } from 'node:dgram';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmulator, type EmulatorProcess } from '@ci-connector/ci-emulator-testing';
+import { closeRedis, createRedisClient } from '@ci-connector/platform-redis';
+import { freePort, parseWav, runSipp, stackEndpoints, ulawToLinear, waitFor, type SippResult } from '@ci-connector/platform-testing';
+import { createPolicyStore, createTenantStore, identitiesOfUser } from '@ci-connector/recording-policy';
+import { newTenant, parseTenantCreate } from '@ci-connector/tenancy';
+
+// Acceptance of the recording session, real everything: the BUILT sip-signaling
+// between two sipp (UDP), media anchored and forked by the real rtpengine, the
+// recording policy and tenant in the real Redis, and the BUILT ci-emulator as
+// the recorder (SIPS with the carrier's client certificate, SRTP to WAV).
+
+const repo = join(__dirname, '../../..');
+const dist = join(repo, 'dist/sip-signaling/apps/sip-signaling/src');
+const scenario = (name: string) => join(__dirname, 'recording/sipp', `${name}.xml`);
+const stack = stackEndpoints();
+
+const TENANT = randomUUID();
+const ACCOUNT = `AC${randomBytes(10).toString('hex')}`;
+const SELLER_CALLED = '+442079460018'; // recorded, reached by a called-number match → Role inbound
+const SELLER_CALLING = '+441632960001'; // recorded, calling → Role outbound
+const NOT_RECORDED = '+442079460099';
+const OTHER = '+15551234567';
+const prefix = `ss-rec-int:${randomBytes(4).toString('hex')}:`;
+
+interface App {
+  child: ChildProcess;
+  sipPort: number;
+  uasPort: number;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+let work: string;
+let emu: EmulatorProcess;
+const apps: App[] = [];
+const sipps = new Set<Promise<SippResult>>();
+const redis = createRedisClient({ url: stack.redisUrl, connectionName: 'ss-recording-int' });
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'ss-recording-int-'));
+  emu = await startEmulator({
+    configFile: {
+      apps: [{ clientId: '4d4d4d4d-4444-4444-8444-444444444444', displayName: 'carrier connector', secrets: ['s3cret'] }],
+      tenants: [{ tenantId: TENANT, displayName: 'Contoso', consents: [{ clientId: '4d4d4d4d-4444-4444-8444-444444444444', roles: ['Users.Read.All'] }], users: { generate: { count: 1 } } }],
+      registrations: [
+        {
+          tenantId: TENANT,
+          clientId: '4d4d4d4d-4444-4444-8444-444444444444',
+          orgId: 'ad3dca46-962a-4895-9f85-d25f3828781f',
+          Type: 'custom',
+          hosting: 'cloud',
+          displayName: 'Example Carrier',
+          AuthenticationDetails: { AccountId: ACCOUNT, CertificateSubjectName: 'sbc.carrier.example', CertificateIssuer: 'ci-emulator test CA', SourceIPNetwork: '127.0.0.1' },
+        },
+      ],
+    },
+  });
+  const parsed = parseTenantCreate({
+    id: TENANT,
+    orgId: 'ad3dca46-962a-4895-9f85-d25f3828781f',
+    displayName: 'Example Carrier',
+    region: 'uksouth',
+    accountId: ACCOUNT,
+    certificate: { subject: 'CN=sbc.carrier.example', issuer: 'CN=ci-emulator test CA' },
+    defaultCountry: 'GB',
+  });
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+  const tenants = createTenantStore(redis, { prefix });
+  await tenants.create(newTenant(parsed.value, new Date()));
+  await tenants.close();
+  const w = await createPolicyStore(redis, { prefix }).begin(TENANT);
+  const users = [{ id: randomUUID(), businessPhones: [SELLER_CALLED] }, { id: randomUUID(), mobilePhone: SELLER_CALLING }];
+  await w.add(users.flatMap((u) => identitiesOfUser(u, 'GB').identities));
+  await w.commit({ users: users.length });
+}, 60_000);
+
+afterAll(async () => {
+  if (process.env['SS_DEBUG']) for (const app of apps) process.stderr.write(app.output());
+  await Promise.allSettled([...sipps]);
+  for (const app of apps) {
+    if (app.child.exitCode === null && app.child.signalCode === null) {
+      app.child.kill('SIGTERM');
+      const t = setTimeout(() => app.child.kill('SIGKILL'), 10_000);
+      await app.exited;
+      clearTimeout(t);
+    }
+  }
+  await emu?.stop();
+  let cursor = '0';
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (found.length > 0) await redis.unlink(...found);
+  } while (cursor !== '0');
+  await closeRedis(redis);
+  rmSync(work, { recursive: true, force: true });
+}, 60_000);
+
+async function startApp(overrides: string): Promise<App> {
+  const [sipPort, httpPort, uasPort] = [await freePort(), await freePort(), await freePort()];
+  const tenants = join(work, `tenants-${sipPort}.json`);
+  writeFileSync(
+    tenants,
+    JSON.stringify({ tenants: { [TENANT]: { match: { calledNumbers: ['+44207946*'], callingNumbers: ['+441632960*'] }, nextHop: `sip:127.0.0.1:${uasPort}`, dialerCallIdHeader: 'X-Dialer-Call-Id' } } }),
+  );
+  const child = spawn(process.execPath, ['--enable-source-maps', '--import', join(dist, 'instrumentation.js'), join(dist, 'main.js')], {
+    cwd: repo,
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      HTTP_PORT: String(httpPort),
+      SIP_UDP_PORT: String(sipPort),
+      SIP_TCP_PORT: String(sipPort),
+      SIP_TENANTS_FILE: tenants,
+      RTPENGINE_HOST: stack.rtpengineNg.host,
+      RTPENGINE_PORT: String(stack.rtpengineNg.port),
+      REDIS_URL: stack.redisUrl,
+      REDIS_KEY_PREFIX: prefix,
+      LOG_LEVEL: 'debug',
+      RECORDING_TLS_CERT_FILE: join(emu.certsDir, 'carrier.pem'),
+      RECORDING_TLS_KEY_FILE: join(emu.certsDir, 'carrier-key.pem'),
+      RECORDING_TLS_CA_FILE: join(emu.certsDir, 'ca.pem'),
+      RECORDING_SRC_DOMAIN: 'sbc.carrier.example',
+      RECORDER_HOST_OVERRIDES: overrides,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d) => (out = (out + String(d)).slice(-2_000_000)));
+  child.stderr?.on('data', (d) => (out = (out + String(d)).slice(-2_000_000)));
+  const app: App = { child, sipPort, uasPort, output: () => out, exited: new Promise((r) => child.on('exit', (code) => r(code))) };
+  apps.push(app);
+  await waitFor('sip-signaling ready', async () => (await fetch(`http://127.0.0.1:${httpPort}/health/ready`).catch(() => undefined))?.status === 200, 20_000, 100);
+  return app;
+}
+
+function udpBound(port: number): boolean {
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  return readFileSync('/proc/net/udp', 'utf8').split('\n').some((line) => line.trim().split(/\s+/)[1] === local);
+}
+
+function track(p: Promise<SippResult>): Promise<SippResult> {
+  sipps.add(p);
+  void p.finally(() => sipps.delete(p)).catch(() => undefined);
+  return p;
+}
+
+const ok = (r: SippResult) => (r.successful === 1 && r.failed === 0 ? 'ok' : JSON.stringify({ code: r.code, killed: r.killedAtDeadline, ok: r.successful, failed: r.failed, stderr: r.stderr.slice(-2000) }));
+
+interface Leg {
+  socket: Socket;
+  port: number;
+}
+
+async function udpSocket(): Promise<Leg> {
+  const socket = createSocket('udp4');
+  socket.on('message', () => undefined);
+  await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
+  return { socket, port: socket.address().port };
+}
+
+/** Runs one call (sipp UAC → app → sipp UAS); returns the rtpengine ports each side got and the sipp results. */
+async function call(app: App, o: { caller: string; callee: string; callerName: string; calleeName: string; dialerId: string; holdMs?: number; durationMs: number; a: Leg; b: Leg }) {
+  const aPort = join(work, `${o.dialerId}-a`);
+  const bPort = join(work, `${o.dialerId}-b`);
+  const uas = track(runSipp({ scenario: scenario('uas-answer-reinvites'), localPort: app.uasPort, controlPort: await freePort(), calls: 1, deadlineMs: 60_000, keys: { port_file: bPort, rtp_port: String(o.b.port) } }));
+  let uasExited = false;
+  void uas.then(() => (uasExited = true));
+  await waitFor('sipp UAS listening', () => uasExited || udpBound(app.uasPort), 10_000, 20);
+  const uac = track(
+    runSipp({
+      scenario: scenario('uac-hold'),
+      remote: `127.0.0.1:${app.sipPort}`,
+      localPort: await freePort(),
+      controlPort: await freePort(),
+      calls: 1,
+      deadlineMs: 60_000,
+      keys: { port_file: aPort, rtp_port: String(o.a.port), caller: o.caller, callee: o.callee, caller_name: o.callerName, callee_name: o.calleeName, dialer_id: o.dialerId, hold_ms: String(o.holdMs ?? 10) },
+      extraArgs: ['-d', String(o.durationMs)],
+    }),
+  );
+  const ports = (await waitFor('both anchored ports', () => (existsSync(aPort) && existsSync(bPort) ? [Number(readFileSync(aPort, 'utf8')), Number(readFileSync(bPort, 'utf8'))] : undefined), 10_000, 20)) as [number, number];
+  return { aSide: ports[0], bSide: ports[1], uac, uas };
+}
+
+/** 20 ms μ-law packets, paced in real time, with a pattern of its own per side. */
+async function sendAudio(from: Leg, toPort: number, packets: number, seed: number): Promise<Buffer> {
+  const payloads: Buffer[] = [];
+  const ssrc = 0x10000000 + seed;
+  for (let i = 0; i < packets; i++) {
+    const payload = Buffer.from(Array.from({ length: 160 }, (_, k) => (((i * 37 + k * 11 + seed * 101) * 2654435761) >>> 24) & 0xff));
+    const pkt = Buffer.alloc(12);
+    pkt[0] = 0x80;
+    pkt[1] = i === 0 ? 0x80 : 0; // marker on the first packet, PCMU
+    pkt.writeUInt16BE((1000 + i) & 0xffff, 2);
+    pkt.writeUInt32BE(i * 160, 4);
+    pkt.writeUInt32BE(ssrc, 8);
+    from.socket.send(Buffer.concat([pkt, payload]), toPort, '127.0.0.1');
+    payloads.push(payload);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return Buffer.concat(payloads);
+}
+
+/** The recorded samples contain exactly what was sent, in one piece (aligned by search: the first packets may race the subscription). */
+function alignedMatch(recorded: Int16Array, sentUlaw: Buffer): { offset: number; equal: boolean; length: number } {
+  const expected = Int16Array.from(sentUlaw, (b) => ulawToLinear(b));
+  const probe = 160;
+  // Packets before the fork was in place may be missing: find where packet j (the first present) starts.
+  for (let skip = 0; skip + probe <= expected.length; skip += 160) {
+    for (let off = 0; off + probe <= recorded.length; off++) {
+      let hit = true;
+      for (let k = 0; k < probe; k++) if (recorded[off + k] !== expected[skip + k]) { hit = false; break; }
+      if (!hit) continue;
+      const rest = expected.subarray(skip);
+      const got = recorded.subarray(off, off + rest.length);
+      return { offset: off - skip, equal: got.length === rest.length && got.every((v, i) => v === rest[i]), length: rest.length };
+    }
+  }
+  return { offset: -1, equal: false, length: 0 };
+}
+
+const recording = async (callId: string) => (await emu.request('GET', `/emulator/recordings/${encodeURIComponent(callId)}`)).json;
+
+type Req = { method: string; headers: [string, string][]; response: { status: number } };
+const header = (r: Req, name: string) => r.headers.find(([n]) => n.toLowerCase() === name.toLowerCase())?.[1];
+
+describe('sip-signaling records through the ci-emulator (sipp ↔ sip-signaling ↔ sipp, rtpengine, Redis)', () => {
+  let app: App;
+  beforeAll(async () => {
+    app = await startApp(`uksouth=127.0.0.1:${emu.sipPort},global=127.0.0.1:${emu.sipPort}`);
+  }, 30_000);
+
+  for (const dir of ['inbound', 'outbound'] as const) {
+    it(`records an ${dir} call: one session with the call id, X-AccountId, Role, display names, and two WAVs equal to what each side sent`, async () => {
+      const [a, b] = [await udpSocket(), await udpSocket()];
+      const dialerId = `dialer-${dir}-${randomBytes(4).toString('hex')}`;
+      const o = dir === 'inbound' ? { caller: OTHER, callee: SELLER_CALLED, callerName: 'Kiana Anderson', calleeName: 'Tomas Richardson' } : { caller: SELLER_CALLING, callee: OTHER, callerName: 'Tomas Richardson', calleeName: 'Kiana Anderson' };
+      try {
+        const c = await call(app, { ...o, dialerId, durationMs: 6000, a, b });
+        await waitFor('the recording session at the emulator', async () => (await recording(dialerId))?.state === 'active', 10_000, 50);
+        const [sentA, sentB] = await Promise.all([sendAudio(a, c.aSide, 150, 1), sendAudio(b, c.bSide, 150, 2)]);
+        expect(ok(await c.uac)).toBe('ok');
+        expect(ok(await c.uas)).toBe('ok');
+        await waitFor('the session ended', async () => (await recording(dialerId))?.state === 'ended', 10_000, 50);
+
+        const rec = await recording(dialerId);
+        expect(rec).toMatchObject({ callId: dialerId, tenantId: TENANT, accountId: ACCOUNT });
+        const invite = (rec.requests as Req[])[0] as Req;
+        expect(invite.method).toBe('INVITE');
+        expect(header(invite, 'Call-ID')).toBe(dialerId);
+        expect(header(invite, 'X-AccountId')).toBe(ACCOUNT);
+        expect(header(invite, 'Require')).toBe('siprec');
+        expect(header(invite, 'Contact')).toMatch(/^<sip:SRC@127\.0\.0\.1[^>]*;transport=tls>;\+sip\.src$/);
+        expect(header(invite, 'From')).toMatch(/^<sip:SRC@sbc\.carrier\.example>;tag=/);
+        expect(header(invite, 'To')).toBe(`<sip:SRS@127.0.0.1:${emu.sipPort};transport=tls>`);
+        const bye = (rec.requests as Req[]).find((r) => r.method === 'BYE');
+        expect(bye && header(bye, 'X-AccountId')).toBe(ACCOUNT);
+        expect(bye?.response.status).toBe(200);
+        expect(rec.metadata.parsed.extensionParameters).toEqual({ Role: dir, CallerDisplayName: o.callerName, CalleeDisplayName: o.calleeName });
+        for (const s of rec.streams as { label: string; authFailed: number }[]) expect(s.authFailed).toBe(0);
+
+        // outbound = what the seller says: the callee's audio on an inbound call, the caller's on an outbound call.
+        const saidBySeller = dir === 'inbound' ? sentB : sentA;
+        const heardBySeller = dir === 'inbound' ? sentA : sentB;
+        for (const [label, sent] of [['outbound', saidBySeller], ['inbound', heardBySeller]] as const) {
+          const wav = await emu.request('GET', `/emulator/recordings/${encodeURIComponent(dialerId)}/${label}.wav`);
+          expect(wav.status).toBe(200);
+          const m = alignedMatch(parseWav(wav.body).samples, sent);
+          expect({ label, equal: m.equal, length: m.length }).toEqual({ label, equal: true, length: sent.length });
+        }
+        expect((await emu.request('GET', `/emulator/recorder/rejections?callId=${encodeURIComponent(dialerId)}`)).json.rejections).toEqual([]);
+      } finally {
+        a.socket.close();
+        b.socket.close();
+      }
+    }, 60_000);
+  }
+
+  it('does not record a user who is not on the list: no SIPREC at all, the call and its media unaffected', async () => {
+    const [a, b] = [await udpSocket(), await udpSocket()];
+    const got: Buffer[] = [];
+    b.socket.on('message', (m) => got.push(m));
+    const dialerId = `dialer-none-${randomBytes(4).toString('hex')}`;
+    try {
+      const c = await call(app, { caller: OTHER, callee: NOT_RECORDED, callerName: 'A', calleeName: 'B', dialerId, durationMs: 2500, a, b });
+      await sendAudio(a, c.aSide, 25, 3);
+      await waitFor('RTP at the callee', () => got.length >= 20, 5_000, 20);
+      expect(ok(await c.uac)).toBe('ok');
+      expect(ok(await c.uas)).toBe('ok');
+      expect((await emu.request('GET', `/emulator/recordings/${encodeURIComponent(dialerId)}`)).status).toBe(404);
+      expect(app.output()).toMatch(new RegExp(`"callId":"${dialerId}".*recording decision: do not record \\(seller-not-recorded\\)`));
+    } finally {
+      a.socket.close();
+      b.socket.close();
+    }
+  }, 30_000);
+
+  it('re-INVITEs the recorder on hold and resume, and the recorder accepts them', async () => {
+    const [a, b] = [await udpSocket(), await udpSocket()];
+    const dialerId = `dialer-hold-${randomBytes(4).toString('hex')}`;
+    try {
+      const c = await call(app, { caller: OTHER, callee: SELLER_CALLED, callerName: 'A', calleeName: 'B', dialerId, holdMs: 1500, durationMs: 1500, a, b });
+      expect(ok(await c.uac)).toBe('ok');
+      expect(ok(await c.uas)).toBe('ok');
+      await waitFor('the session ended', async () => (await recording(dialerId))?.state === 'ended', 10_000, 50);
+      const reinvites = ((await recording(dialerId)).requests as Req[]).filter((r) => r.method === 'INVITE').slice(1);
+      expect(reinvites.length).toBeGreaterThanOrEqual(2);
+      for (const r of reinvites) {
+        expect(r.response.status).toBe(200);
+        expect(header(r, 'X-AccountId')).toBe(ACCOUNT);
+      }
+    } finally {
+      a.socket.close();
+      b.socket.close();
+    }
+  }, 30_000);
+
+  it('when the recorder refuses (503), the call completes unrecorded and recording.failed is reported', async () => {
+    expect((await emu.request('POST', '/emulator/recorder/faults', { json: { fault: 'refuse', count: 1, retryAfter: 1 } })).status).toBeLessThan(300);
+    const [a, b] = [await udpSocket(), await udpSocket()];
+    const dialerId = `dialer-refuse-${randomBytes(4).toString('hex')}`;
+    try {
+      const c = await call(app, { caller: OTHER, callee: SELLER_CALLED, callerName: 'A', calleeName: 'B', dialerId, durationMs: 2500, a, b });
+      await waitFor('recording.failed', () => new RegExp(`"callId":"${dialerId}".*"msg":"recording.failed"`).test(app.output()), 10_000, 50);
+      expect(ok(await c.uac)).toBe('ok');
+      expect(ok(await c.uas)).toBe('ok');
+      expect((await emu.request('GET', `/emulator/recorder/rejections?callId=${encodeURIComponent(dialerId)}`)).json.rejections).toEqual([expect.objectContaining({ rule: 'fault-refuse' })]);
+    } finally {
+      a.socket.close();
+      b.socket.close();
+      await emu.request('DELETE', '/emulator/recorder/faults');
+    }
+  }, 30_000);
+});
+
+describe('recorder failover', () => {
+  let closed: Server;
+  let app: App;
+  beforeAll(async () => {
+    // The region's recorder: a TCP port that accepts and closes at once (TLS fails); global: the emulator.
+    closed = createServer((s) => s.destroy());
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', () => r()));
+    const port = (closed.address() as { port: number }).port;
+    app = await startApp(`uksouth=127.0.0.1:${port},global=127.0.0.1:${emu.sipPort}`);
+  }, 30_000);
+  afterAll(() => new Promise<void>((r) => closed.close(() => r())));
+
+  it('a TLS failure at the region recorder → the global one records the call; the call completes', async () => {
+    const [a, b] = [await udpSocket(), await udpSocket()];
+    const dialerId = `dialer-failover-${randomBytes(4).toString('hex')}`;
+    try {
+      const c = await call(app, { caller: OTHER, callee: SELLER_CALLED, callerName: 'A', calleeName: 'B', dialerId, durationMs: 3000, a, b });
+      await waitFor('the recording at the global recorder', async () => (await recording(dialerId))?.state === 'active', 5_000, 50);
+      expect(ok(await c.uac)).toBe('ok');
+      expect(ok(await c.uas)).toBe('ok');
+      expect(app.output()).toMatch(new RegExp(`"callId":"${dialerId}".*"msg":"SIPREC INVITE failed"`));
+    } finally {
+      a.socket.close();
+      b.socket.close();
+    }
+  }, 30_000);
+});
