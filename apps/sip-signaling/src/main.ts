@@ -9,14 +9,16 @@ import { bootstrapNestService, type CheckResult, type ReadinessCheck } from '@ci
 import { createRecordingPolicy, createTenantStore } from '@ci-connector/recording-policy';
 import { createRtpengine, type Rtpengine } from '@ci-connector/rtpengine';
 import { createSipStack, type SipStackOptions } from '@ci-connector/sip';
+import type { RecorderRegion } from '@ci-connector/tenancy';
 import { AppModule } from './app.module';
 import { CallManager } from './calls/call-manager';
 import { createPassthroughAnchor, createRtpengineAnchor, type MediaAnchor } from './media/media-anchor';
 import { DecisionLoggingHook, SafeRecordingHook, type RecordingHook } from './recording/recording-hook';
-import { NoControlSource, NoopEventPublisher, StaticRecorderPool } from './recording/ports';
+import { createIdempotentProducer, createKafka } from '@ci-connector/platform-kafka';
+import { ensureRecordingTopics, KafkaRecordingControlSource, KafkaRecordingEventPublisher, LoggingRecordingEventPublisher, type RecordingEventPublisher } from './events';
+import { createOptionsPinger, RecorderPool, regionTargets } from './recorders';
 import { SiprecRecordingHook } from './recording/siprec-hook';
 import { SrsClient } from './recording/srs-client';
-import type { RecorderRegion } from '@ci-connector/tenancy';
 import { parseTenantRules, TenantRulesError, type TenantRules } from './tenants/tenant-rules';
 
 /** Stops the start with exit 78 (bad configuration), naming the variable and what is wrong. */
@@ -175,9 +177,16 @@ async function main() {
 
 /**
  * The SIPREC recording hook when it is configured (client certificate, Redis,
- * rtpengine), else the decision-logging hook. Events and control commands use
- * no-op stand-ins until the Kafka parts (src/events) are wired; recorders come
- * from recorderTargets() with RECORDER_HOST_OVERRIDES until src/recorders is.
+ * rtpengine), else the decision-logging hook. With KAFKA_BROKERS: recording
+ * events on Kafka (idempotent producer) and recording.control commands read by
+ * a consumer group of this replica's own; without: events logged, no control.
+ * Recorders come from the RecorderPool (failover order, circuit breakers,
+ * OPTIONS pings on the SIPREC stack, which keep its TLS connections warm).
+ *
+ * Shutdown order (the last registered runs first): 'drain calls' (main) →
+ * 'recording control' (no new commands) → 'siprec' (the ended calls' BYEs, the
+ * pings, then the SIPREC stack) → 'recording events' (flush what the BYEs
+ * published, then disconnect the producer).
  */
 async function createRecordingHook(
   config: SipSignalingConfig,
@@ -207,15 +216,83 @@ async function createRecordingHook(
       onError: (err, context) => logger.warn({ err: err instanceof Error ? err.message : String(err), context }, 'SIPREC stack error'),
     },
   }).catch((err: unknown) => configProblem('RECORDING_TLS_CERT_FILE', `cannot set up the SIPREC client: ${err instanceof Error ? err.message : String(err)}`));
+
+  // Recording events and control (Kafka). An outage never stops the start: the producer connects and the consumer joins in the background.
+  const ev = config.recording.events;
+  let events: RecordingEventPublisher;
+  let control: KafkaRecordingControlSource | undefined;
+  let stopControl: (() => Promise<void>) | undefined;
+  if (ev.kafka) {
+    const k = ev.kafka;
+    const kafka = createKafka({ clientId: `${config.service.name}-recording`, brokers: k.brokers, logger });
+    const publisher = new KafkaRecordingEventPublisher({ producer: createIdempotentProducer(kafka), logger, topic: k.eventsTopic, maxQueue: ev.maxQueue });
+    publisher.start();
+    events = publisher;
+    // Registered first of the recording parts: runs after the sessions sent their BYEs and published recording.stopped.
+    d.shutdown.onShutdown('recording events', () => publisher.close(ev.flushDeadlineMs));
+    d.checks.push({ name: 'recording-events', check: () => publisher.health() });
+    const source = new KafkaRecordingControlSource({ kafka, logger, topic: k.controlTopic, groupIdPrefix: k.controlGroupPrefix, maxAgeMs: ev.controlMaxAgeMs });
+    control = source;
+    d.checks.push({ name: 'recording-control', check: () => source.health() });
+    let stopping = false;
+    const retry = { timer: undefined as NodeJS.Timeout | undefined };
+    const startControl = async (): Promise<void> => {
+      if (k.ensureTopics) {
+        const admin = kafka.admin();
+        try {
+          await admin.connect();
+          await ensureRecordingTopics(admin, { eventsTopic: k.eventsTopic, controlTopic: k.controlTopic, partitions: k.partitions, replicationFactor: k.replicationFactor });
+        } finally {
+          await admin.disconnect().catch(() => undefined);
+        }
+      }
+      await source.start();
+      logger.info({ groupId: source.groupId, topic: k.controlTopic }, 'recording control: consuming');
+    };
+    const attempt = (): void => {
+      startControl().catch(async (err: unknown) => {
+        logger.warn({ err: err instanceof Error ? err.message : String(err), brokers: k.brokers }, 'recording control: Kafka unavailable, retrying in 5 s (calls go on; recording events queue)');
+        await source.stop().catch(() => undefined);
+        if (stopping) return;
+        retry.timer = setTimeout(attempt, 5_000);
+        retry.timer.unref();
+      });
+    };
+    attempt();
+    stopControl = async () => {
+      stopping = true;
+      clearTimeout(retry.timer);
+      await source.stop();
+    };
+  } else {
+    events = new LoggingRecordingEventPublisher(logger);
+    logger.info('KAFKA_BROKERS unset: recording events are logged only, no recording.control commands');
+  }
+
+  // The recorders: failover order, circuit breakers, OPTIONS pings over the SIPREC stack (its client certificate, its warm TLS connections).
+  const rc = config.recording.recorders;
+  const hostOverrides: Partial<Record<RecorderRegion, string>> = siprec.hostOverrides;
+  const pool = new RecorderPool({
+    logger,
+    hostOverrides,
+    globalFallback: siprec.globalFallback,
+    health: { pingIntervalMs: rc.pingIntervalMs, breaker: rc.breaker },
+    pinger: createOptionsPinger({ stack: srsStack, timeoutMs: rc.pingTimeoutMs, from: `<sip:SRC@${siprec.srcDomain}>` }),
+    openCircuits: rc.openCircuits,
+    initialTargets: regionTargets(rc.pingRegions, hostOverrides),
+  });
+  pool.start();
+  d.checks.push({ name: 'recorders', check: () => pool.readiness() });
+
   const hook = new SiprecRecordingHook({
     policy: d.policy,
     tenants: d.tenantStore,
-    pool: new StaticRecorderPool({ hostOverrides: siprec.hostOverrides as Partial<Record<RecorderRegion, string>>, globalFallback: siprec.globalFallback }),
-    control: new NoControlSource(),
+    pool,
+    ...(control ? { control } : {}),
     session: {
       rtpengine: d.rtpengine,
       srs: new SrsClient({ ua: srsStack.ua, fromDomain: siprec.srcDomain, attemptTimeoutMs: siprec.attemptTimeoutMs }),
-      events: new NoopEventPublisher((e) => logger.debug({ ...e }, 'recording event (no publisher wired)')),
+      events,
       rtpengineTimeoutMs: config.rtpengine.timeoutMs,
       ...(siprec.extensionNamespace ? { extensionNamespace: siprec.extensionNamespace } : {}),
     },
@@ -224,13 +301,16 @@ async function createRecordingHook(
     whenPolicyUnavailable: siprec.whenPolicyUnavailable,
     failover: { attemptTimeoutMs: siprec.attemptTimeoutMs, totalBudgetMs: siprec.failoverBudgetMs, noFailoverStatuses: siprec.noFailoverStatuses },
   });
-  // Registered before 'drain calls' (so it runs after it): the ended calls' BYEs go out, then the SIPREC stack closes.
+  // Registered before 'drain calls' (so it runs after it): the ended calls' BYEs go out, the pings stop, then the SIPREC stack closes.
   d.shutdown.onShutdown('siprec', async () => {
     await hook.settle(3_000);
+    await pool.stop();
     await srsStack.close();
   });
+  // Registered after 'siprec' (so it runs before it, right after the drain): no more commands while the sessions end.
+  if (stopControl) d.shutdown.onShutdown('recording control', stopControl);
   d.checks.push({ name: 'siprec', check: () => ({ ok: true, activeSessions: hook.activeSessions, connections: srsStack.transport.connections().length }) });
-  logger.info({ srcDomain: siprec.srcDomain, hostOverrides: siprec.hostOverrides }, 'SIPREC recording on');
+  logger.info({ srcDomain: siprec.srcDomain, hostOverrides: siprec.hostOverrides, kafka: ev.kafka ? ev.kafka.brokers : 'off', pingRegions: rc.pingRegions }, 'SIPREC recording on');
   return hook;
 }
 

@@ -10,6 +10,10 @@ import { closeRedis, createRedisClient } from '@ci-connector/platform-redis';
 import { freePort, parseWav, runSipp, stackEndpoints, ulawToLinear, waitFor, type SippResult } from '@ci-connector/platform-testing';
 import { createPolicyStore, createTenantStore, identitiesOfUser } from '@ci-connector/recording-policy';
 import { newTenant, parseTenantCreate } from '@ci-connector/tenancy';
+import { decodeRecordingEvent, encodeRecordingControl, type RecordingControlAction, type RecordingEventV1 } from '@ci-connector/events';
+import { createIdempotentProducer, createKafka } from '@ci-connector/platform-kafka';
+import { createLogger } from '@ci-connector/platform-logging';
+import type { Consumer, Producer } from 'kafkajs';
 
 // Acceptance of the recording session, real everything: the BUILT sip-signaling
 // between two sipp (UDP), media anchored and forked by the real rtpengine, the
@@ -27,12 +31,17 @@ const SELLER_CALLED = '+442079460018'; // recorded, reached by a called-number m
 const SELLER_CALLING = '+441632960001'; // recorded, calling → Role outbound
 const NOT_RECORDED = '+442079460099';
 const OTHER = '+15551234567';
+// A second tenant, in manual recording mode: recorded only after a recording.control `start`.
+const TENANT_MANUAL = randomUUID();
+const ACCOUNT_MANUAL = `AC${randomBytes(10).toString('hex')}`;
+const SELLER_MANUAL = '+441134960001';
 const prefix = `ss-rec-int:${randomBytes(4).toString('hex')}:`;
 
 interface App {
   child: ChildProcess;
   sipPort: number;
   uasPort: number;
+  httpPort: number;
   output: () => string;
   exited: Promise<number | null>;
 }
@@ -48,7 +57,7 @@ beforeAll(async () => {
   emu = await startEmulator({
     configFile: {
       apps: [{ clientId: '4d4d4d4d-4444-4444-8444-444444444444', displayName: 'carrier connector', secrets: ['s3cret'] }],
-      tenants: [{ tenantId: TENANT, displayName: 'Contoso', consents: [{ clientId: '4d4d4d4d-4444-4444-8444-444444444444', roles: ['Users.Read.All'] }], users: { generate: { count: 1 } } }],
+      tenants: [TENANT, TENANT_MANUAL].map((tenantId) => ({ tenantId, displayName: 'Contoso', consents: [{ clientId: '4d4d4d4d-4444-4444-8444-444444444444', roles: ['Users.Read.All'] }], users: { generate: { count: 1 } } })),
       registrations: [
         {
           tenantId: TENANT,
@@ -58,6 +67,15 @@ beforeAll(async () => {
           hosting: 'cloud',
           displayName: 'Example Carrier',
           AuthenticationDetails: { AccountId: ACCOUNT, CertificateSubjectName: 'sbc.carrier.example', CertificateIssuer: 'ci-emulator test CA', SourceIPNetwork: '127.0.0.1' },
+        },
+        {
+          tenantId: TENANT_MANUAL,
+          clientId: '4d4d4d4d-4444-4444-8444-444444444444',
+          orgId: 'bd3dca46-962a-4895-9f85-d25f3828781f',
+          Type: 'custom',
+          hosting: 'cloud',
+          displayName: 'Example Carrier',
+          AuthenticationDetails: { AccountId: ACCOUNT_MANUAL, CertificateSubjectName: 'sbc.carrier.example', CertificateIssuer: 'ci-emulator test CA', SourceIPNetwork: '127.0.0.1' },
         },
       ],
     },
@@ -72,9 +90,25 @@ beforeAll(async () => {
     defaultCountry: 'GB',
   });
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+  const parsedManual = parseTenantCreate({
+    id: TENANT_MANUAL,
+    orgId: 'bd3dca46-962a-4895-9f85-d25f3828781f',
+    displayName: 'Example Carrier (manual)',
+    region: 'uksouth',
+    accountId: ACCOUNT_MANUAL,
+    certificate: { subject: 'CN=sbc.carrier.example', issuer: 'CN=ci-emulator test CA' },
+    defaultCountry: 'GB',
+    recordingMode: 'manual',
+  });
+  if (!parsedManual.ok) throw new Error(JSON.stringify(parsedManual.problems));
   const tenants = createTenantStore(redis, { prefix });
   await tenants.create(newTenant(parsed.value, new Date()));
+  await tenants.create(newTenant(parsedManual.value, new Date()));
   await tenants.close();
+  const wm = await createPolicyStore(redis, { prefix }).begin(TENANT_MANUAL);
+  const manualUsers = [{ id: randomUUID(), businessPhones: [SELLER_MANUAL] }];
+  await wm.add(manualUsers.flatMap((u) => identitiesOfUser(u, 'GB').identities));
+  await wm.commit({ users: manualUsers.length });
   const w = await createPolicyStore(redis, { prefix }).begin(TENANT);
   const users = [{ id: randomUUID(), businessPhones: [SELLER_CALLED] }, { id: randomUUID(), mobilePhone: SELLER_CALLING }];
   await w.add(users.flatMap((u) => identitiesOfUser(u, 'GB').identities));
@@ -103,12 +137,17 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 }, 60_000);
 
-async function startApp(overrides: string): Promise<App> {
+async function startApp(overrides: string, env: Record<string, string> = {}): Promise<App> {
   const [sipPort, httpPort, uasPort] = [await freePort(), await freePort(), await freePort()];
   const tenants = join(work, `tenants-${sipPort}.json`);
   writeFileSync(
     tenants,
-    JSON.stringify({ tenants: { [TENANT]: { match: { calledNumbers: ['+44207946*'], callingNumbers: ['+441632960*'] }, nextHop: `sip:127.0.0.1:${uasPort}`, dialerCallIdHeader: 'X-Dialer-Call-Id' } } }),
+    JSON.stringify({
+      tenants: {
+        [TENANT]: { match: { calledNumbers: ['+44207946*'], callingNumbers: ['+441632960*'] }, nextHop: `sip:127.0.0.1:${uasPort}`, dialerCallIdHeader: 'X-Dialer-Call-Id' },
+        [TENANT_MANUAL]: { match: { calledNumbers: ['+44113496*'] }, nextHop: `sip:127.0.0.1:${uasPort}`, dialerCallIdHeader: 'X-Dialer-Call-Id' },
+      },
+    }),
   );
   const child = spawn(process.execPath, ['--enable-source-maps', '--import', join(dist, 'instrumentation.js'), join(dist, 'main.js')], {
     cwd: repo,
@@ -128,13 +167,14 @@ async function startApp(overrides: string): Promise<App> {
       RECORDING_TLS_CA_FILE: join(emu.certsDir, 'ca.pem'),
       RECORDING_SRC_DOMAIN: 'sbc.carrier.example',
       RECORDER_HOST_OVERRIDES: overrides,
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   child.stdout?.on('data', (d) => (out = (out + String(d)).slice(-2_000_000)));
   child.stderr?.on('data', (d) => (out = (out + String(d)).slice(-2_000_000)));
-  const app: App = { child, sipPort, uasPort, output: () => out, exited: new Promise((r) => child.on('exit', (code) => r(code))) };
+  const app: App = { child, sipPort, uasPort, httpPort, output: () => out, exited: new Promise((r) => child.on('exit', (code) => r(code))) };
   apps.push(app);
   await waitFor('sip-signaling ready', async () => (await fetch(`http://127.0.0.1:${httpPort}/health/ready`).catch(() => undefined))?.status === 200, 20_000, 100);
   return app;
@@ -366,4 +406,124 @@ describe('recorder failover', () => {
       b.socket.close();
     }
   }, 30_000);
+});
+
+describe('recording events and recording.control on Kafka (KAFKA_BROKERS set)', () => {
+  const run = randomBytes(4).toString('hex');
+  const eventsTopic = `ss-rec-int-events-${run}`;
+  const controlTopic = `ss-rec-int-control-${run}`;
+  const kafka = createKafka({ clientId: `ss-rec-int-${run}`, brokers: stack.kafkaBrokers, logger: createLogger({ name: 'kafkajs', level: 'warn' }) });
+  const seen: RecordingEventV1[] = [];
+  let consumer: Consumer;
+  let producer: Producer;
+  let app: App;
+
+  beforeAll(async () => {
+    app = await startApp(`uksouth=127.0.0.1:${emu.sipPort},global=127.0.0.1:${emu.sipPort}`, {
+      KAFKA_BROKERS: stack.kafkaBrokers.join(','),
+      KAFKA_RECORDING_EVENTS_TOPIC: eventsTopic,
+      KAFKA_RECORDING_CONTROL_TOPIC: controlTopic,
+      KAFKA_TOPIC_PARTITIONS: '1',
+    });
+    // The app creates both topics, then joins the control topic.
+    await waitFor('the app consuming recording.control', () => /"msg":"recording control: consuming"/.test(app.output()), 30_000, 100);
+    consumer = kafka.consumer({ groupId: `ss-rec-int-reader-${run}` });
+    await consumer.connect();
+    await consumer.subscribe({ topic: eventsTopic, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void seen.push(decodeRecordingEvent(message.value)) });
+    producer = createIdempotentProducer(kafka);
+    await producer.connect();
+  }, 60_000);
+
+  afterAll(async () => {
+    await consumer?.disconnect();
+    await producer?.disconnect();
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteGroups([`ss-rec-int-reader-${run}`]).catch(() => undefined);
+    await admin.deleteTopics({ topics: [eventsTopic, controlTopic] }).catch(() => undefined);
+    await admin.disconnect();
+  }, 30_000);
+
+  const eventsOf = (callId: string) => seen.filter((e) => e.callId === callId);
+  const control = (callId: string, action: RecordingControlAction) =>
+    producer.send({ topic: controlTopic, messages: [{ key: callId, value: encodeRecordingControl({ type: 'recording.control', action, callId, tenantId: TENANT_MANUAL, requestedBy: 'int-spec', at: new Date().toISOString() }) }] });
+  const recorder = () => `sip:SRS@127.0.0.1:${emu.sipPort};transport=tls`;
+  type Offer = { method: string; offer: string };
+  const ports = (sdp: string) => [...sdp.matchAll(/^m=audio (\d+) /gm)].map((m) => Number(m[1]));
+  const directions = (sdp: string) => [...sdp.matchAll(/^a=(sendonly|recvonly|sendrecv|inactive)\r?$/gm)].map((m) => m[1]);
+
+  it('a recorded call produces recording.started then recording.stopped on the events topic (call id, tenant, recorder)', async () => {
+    const [a, b] = [await udpSocket(), await udpSocket()];
+    const dialerId = `dialer-kafka-${randomBytes(4).toString('hex')}`;
+    try {
+      const c = await call(app, { caller: OTHER, callee: SELLER_CALLED, callerName: 'A', calleeName: 'B', dialerId, durationMs: 2000, a, b });
+      expect(ok(await c.uac)).toBe('ok');
+      expect(ok(await c.uas)).toBe('ok');
+      await waitFor('recording.stopped on Kafka', () => eventsOf(dialerId).some((e) => e.type === 'recording.stopped') || undefined, 20_000, 50);
+      expect(eventsOf(dialerId).map((e) => e.type)).toEqual(['recording.started', 'recording.stopped']);
+      for (const e of eventsOf(dialerId)) expect(e).toMatchObject({ callId: dialerId, tenantId: TENANT, seller: expect.stringContaining('442079460018'), recorder: recorder() });
+      expect((await recording(dialerId))?.state).toBe('ended');
+    } finally {
+      a.socket.close();
+      b.socket.close();
+    }
+  }, 60_000);
+
+  it('a manual-mode tenant is recorded only after a start command; pause and resume re-INVITE the recorder (inactive, then sendonly on new ports)', async () => {
+    const [a, b] = [await udpSocket(), await udpSocket()];
+    const dialerId = `dialer-manual-${randomBytes(4).toString('hex')}`;
+    try {
+      const c = await call(app, { caller: OTHER, callee: SELLER_MANUAL, callerName: 'A', calleeName: 'B', dialerId, durationMs: 20_000, a, b });
+      await waitFor('the manual decision', () => new RegExp(`"callId":"${dialerId}".*recording decision: record \\(manual\\)`).test(app.output()), 10_000, 50);
+      // Answered and on the list, but nothing goes to the recorder without a command.
+      expect((await emu.request('GET', `/emulator/recordings/${encodeURIComponent(dialerId)}`)).status).toBe(404);
+      expect(eventsOf(dialerId)).toEqual([]);
+
+      // start (sent again until it lands: the app's consumer may still be resolving its offsets; a repeated start is a no-op).
+      await waitFor(
+        'the recording after start',
+        async () => {
+          if ((await recording(dialerId))?.state === 'active') return true;
+          await control(dialerId, 'start');
+          return undefined;
+        },
+        15_000,
+        500,
+      );
+      const started = await recording(dialerId);
+      expect(started).toMatchObject({ callId: dialerId, tenantId: TENANT_MANUAL, accountId: ACCOUNT_MANUAL });
+      const firstOffer = (started.sdp as Offer[])[0] as Offer;
+      expect(directions(firstOffer.offer)).toEqual(['sendonly', 'sendonly']);
+
+      await control(dialerId, 'pause');
+      await waitFor('paused at the recorder', async () => (await recording(dialerId))?.state === 'paused' || undefined, 10_000, 50);
+      const paused = (await recording(dialerId)).sdp as Offer[];
+      const pauseOffer = paused[paused.length - 1] as Offer;
+      expect(pauseOffer.method).toBe('INVITE');
+      expect(directions(pauseOffer.offer)).toEqual(['inactive', 'inactive']);
+
+      await control(dialerId, 'resume');
+      await waitFor('active again at the recorder', async () => ((await recording(dialerId))?.sdp as Offer[]).length > paused.length && (await recording(dialerId))?.state === 'active' || undefined, 10_000, 50);
+      const resumed = (await recording(dialerId)).sdp as Offer[];
+      const resumeOffer = resumed[resumed.length - 1] as Offer;
+      expect(directions(resumeOffer.offer)).toEqual(['sendonly', 'sendonly']);
+      expect(ports(resumeOffer.offer)).toHaveLength(2);
+      // A new subscription: new SRTP keys on every stream (and the ports rtpengine gives it).
+      const keys = (sdp: string) => [...sdp.matchAll(/^a=crypto:\d+ \S+ inline:(\S+)/gm)].map((m) => m[1]);
+      expect({ first: keys(firstOffer.offer), resumed: keys(resumeOffer.offer), firstPorts: ports(firstOffer.offer), resumedPorts: ports(resumeOffer.offer), resume: resumeOffer.offer }).toEqual({ first: [expect.any(String), expect.any(String)], resumed: [expect.any(String), expect.any(String)], firstPorts: [expect.any(Number), expect.any(Number)], resumedPorts: [expect.any(Number), expect.any(Number)], resume: expect.any(String) });
+      for (const k of keys(resumeOffer.offer)) expect(keys(firstOffer.offer)).not.toContain(k);
+      for (const p of ports(resumeOffer.offer)) expect(ports(firstOffer.offer)).not.toContain(p);
+
+      expect(ok(await c.uac)).toBe('ok');
+      expect(ok(await c.uas)).toBe('ok');
+      await waitFor('recording.stopped on Kafka', () => eventsOf(dialerId).some((e) => e.type === 'recording.stopped') || undefined, 20_000, 50);
+      expect(eventsOf(dialerId).map((e) => e.type)).toEqual(['recording.started', 'recording.paused', 'recording.resumed', 'recording.stopped']);
+      for (const e of eventsOf(dialerId)) expect(e).toMatchObject({ callId: dialerId, tenantId: TENANT_MANUAL, recorder: recorder() });
+      expect(new RegExp(`"callId":"${dialerId}".*"action":"start".*"msg":"recording control"}`).test(app.output())).toBe(true);
+    } finally {
+      a.socket.close();
+      b.socket.close();
+    }
+  }, 90_000);
 });

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigError } from '@ci-connector/platform-config';
-import { parseSipSignalingConfig } from './config';
+import { parseSipSignalingConfig, SIP_SIGNALING_VARIABLES } from './config';
 
 describe('sip-signaling config', () => {
   it('defaults to loopback UDP+TCP on 5060, rtpengine on 22222, relay of unknown tenants, no Redis', () => {
@@ -37,5 +39,50 @@ describe('sip-signaling config', () => {
       err = e;
     }
     expect((err as ConfigError).problems.map((p) => p.variable).sort()).toEqual(['SHUTDOWN_TIMEOUT', 'SIP_SESSION_TIMER', 'SIP_TLS_CERT_FILE', 'SIP_TLS_KEY_FILE']);
+  });
+
+  it('.env.example lists exactly the variables the schema reads, and its defaults parse', () => {
+    const example = readFileSync(join(__dirname, '../../.env.example'), 'utf8');
+    const entries = example
+      .split('\n')
+      .map((l) => /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(l))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => [m[1] ?? '', (m[2] ?? '').replace(/\s+#.*$/, '').trim()] as const);
+    expect(entries.map(([k]) => k).sort()).toEqual([...SIP_SIGNALING_VARIABLES].sort());
+    const env = Object.fromEntries(entries.filter(([, v]) => v !== ''));
+    expect(parseSipSignalingConfig(env)).toEqual(parseSipSignalingConfig({}));
+  });
+
+  it('recording: no Kafka by default (events logged, no control); one RECORDER_HOST_OVERRIDES for sessions and pool', () => {
+    const c = parseSipSignalingConfig({ RECORDING_TLS_CERT_FILE: '/x/c.pem', RECORDING_TLS_KEY_FILE: '/x/k.pem', RECORDER_HOST_OVERRIDES: '*=127.0.0.1:15061,uksouth=127.0.0.1:15062', RECORDER_PING_REGIONS: 'uksouth' });
+    expect(c.recording.events.kafka).toBeUndefined();
+    expect(c.recording.siprec?.tls).toEqual({ certFile: '/x/c.pem', keyFile: '/x/k.pem' });
+    expect(c.recording.siprec?.hostOverrides).toMatchObject({ uksouth: '127.0.0.1:15062', global: '127.0.0.1:15061', westeurope: '127.0.0.1:15061' });
+    expect(c.recording.recorders.hostOverrides).toEqual(c.recording.siprec?.hostOverrides);
+    expect(c.recording.recorders).toMatchObject({ globalFallback: true, pingIntervalMs: 30_000, pingTimeoutMs: 5000, pingRegions: ['uksouth'], breaker: { failureThreshold: 3, openMs: 30_000 }, openCircuits: 'last' });
+    expect(SIP_SIGNALING_VARIABLES).not.toContain('RECORDER_TLS_CERT_FILE');
+  });
+
+  it('recording: KAFKA_BROKERS turns on the events and control topics', () => {
+    const c = parseSipSignalingConfig({ KAFKA_BROKERS: '127.0.0.1:9092, 127.0.0.1:9093', KAFKA_RECORDING_EVENTS_TOPIC: 'ev.test', KAFKA_RECORDING_CONTROL_TOPIC: 'ctl.test' });
+    expect(c.recording.events.kafka).toEqual({ brokers: ['127.0.0.1:9092', '127.0.0.1:9093'], eventsTopic: 'ev.test', controlTopic: 'ctl.test', controlGroupPrefix: 'sip-signaling-recording-control', ensureTopics: true, partitions: 6, replicationFactor: 1 });
+    expect(c.recording.events).toMatchObject({ maxQueue: 10_000, flushDeadlineMs: 5000, controlMaxAgeMs: 300_000 });
+  });
+
+  it('names bad recorder and Kafka variables', () => {
+    let err: unknown;
+    try {
+      parseSipSignalingConfig({ RECORDER_HOST_OVERRIDES: 'mars=1.2.3.4', KAFKA_BROKERS: 'nohostport', RECORDER_OPEN_CIRCUITS: 'first' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).problems.map((p) => p.variable).sort()).toEqual(['KAFKA_BROKERS', 'RECORDER_HOST_OVERRIDES', 'RECORDER_OPEN_CIRCUITS']);
+    try {
+      parseSipSignalingConfig({ RECORDER_PING_TIMEOUT: '30s' });
+    } catch (e) {
+      err = e;
+    }
+    expect((err as ConfigError).problems.map((p) => p.variable)).toEqual(['RECORDER_PING_TIMEOUT']);
   });
 });

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { isRecorderRegion } from '@ci-connector/tenancy';
+import { recordingEventsConfig, recordingEventsEnv, type RecordingEventsConfig } from '../events/config';
+import { recorderPoolConfig, recorderPoolEnv, type RecorderPoolConfig } from '../recorders/config';
 import { ConfigError, envBool, envDurationMs, envInt, envList, envLogLevel, envPort, envUrl, loadConfig, loadConfigOrExit, type ConfigProblem } from '@ci-connector/platform-config';
 
 // The only place this app reads process.env. Every variable, its default and what
@@ -67,13 +68,15 @@ const schema = z.object({
   RECORDING_TLS_CA_FILE: file('a PEM file of the CAs the recorders\' certificates must chain to (default: Node\'s root CAs)'),
   RECORDING_SRC_DOMAIN: z.string().trim().regex(/^[A-Za-z0-9.-]{1,253}$/, 'not a domain name').optional().describe('the host of From: <sip:SRC@<domain>> (the carrier\'s SIP domain); default SIP_ADVERTISED_HOST or SIP_HOST'),
   RECORDING_CONTACT_HOST: z.string().trim().min(1).optional().describe('the host of Contact: <sip:SRC@<host>;transport=tls>;+sip.src; default SIP_ADVERTISED_HOST or SIP_HOST'),
-  RECORDER_HOST_OVERRIDES: envList(z.string().regex(/^[a-z]+=[^=,\s]+$/, 'not region=host[:port]')).optional().describe('comma-separated region=host[:port], e.g. uksouth=127.0.0.1:15061,global=127.0.0.1:15062'),
-  RECORDER_GLOBAL_FALLBACK: envBool(true),
   RECORDING_POLICY_UNAVAILABLE: z.enum(['skip', 'record']).default('skip').describe('skip (do not record, default) or record when Redis cannot answer'),
   RECORDING_ATTEMPT_TIMEOUT: envDurationMs('1500ms'),
   RECORDING_FAILOVER_BUDGET: envDurationMs('8s'),
   RECORDING_NO_FAILOVER_STATUSES: envList(z.string().regex(/^[3-6]\d\d$/, 'not a SIP status 300-699'), '400,403,404,415,420,421,488').describe('comma-separated SIP statuses after which no other recorder is tried'),
   RECORDING_EXTENSION_NAMESPACE: z.string().trim().min(1).optional().describe('the xmlns of the metadata\'s ExtensionParameters (default http://provider.com/siprec)'),
+  // Recorders (RECORDER_HOST_OVERRIDES, RECORDER_GLOBAL_FALLBACK, OPTIONS pings, circuit breakers): src/recorders/config.ts.
+  ...recorderPoolEnv,
+  // Recording events and recording.control on Kafka (KAFKA_*): src/events/config.ts.
+  ...recordingEventsEnv,
 
   READINESS_STRICT: envBool(false),
   DRAIN_GRACE: envDurationMs('2m'),
@@ -123,6 +126,10 @@ export interface SipSignalingConfig {
       noFailoverStatuses: number[];
       extensionNamespace?: string;
     };
+    /** The recorder pool: failover order, OPTIONS pings, circuit breakers (src/recorders). */
+    recorders: RecorderPoolConfig;
+    /** Recording events and control commands (src/events); no `kafka` = events logged, no control. */
+    events: RecordingEventsConfig;
   };
   readinessStrict: boolean;
   drain: { graceMs: number; retryAfterSeconds: number };
@@ -146,12 +153,9 @@ function build(e: Env): SipSignalingConfig {
   if (samePort(e.SIP_TLS, e.SIP_TLS_PORT, e.SIP_TCP, e.SIP_TCP_PORT)) problems.push({ variable: 'SIP_TLS_PORT', problem: 'must differ from SIP_TCP_PORT', received: String(e.SIP_TLS_PORT) });
   if (e.SIP_SESSION_TIMER !== 0 && e.SIP_SESSION_TIMER < 90_000) problems.push({ variable: 'SIP_SESSION_TIMER', problem: 'below the RFC 4028 minimum of 90s (or 0 for off)', received: `${e.SIP_SESSION_TIMER}ms` });
   if (e.SHUTDOWN_TIMEOUT < e.DRAIN_GRACE + 10_000) problems.push({ variable: 'SHUTDOWN_TIMEOUT', problem: 'must be at least DRAIN_GRACE + 10s (the drain, then closing)', received: `${e.SHUTDOWN_TIMEOUT}ms` });
-  const hostOverrides: Record<string, string> = {};
-  for (const item of e.RECORDER_HOST_OVERRIDES ?? []) {
-    const [region = '', host = ''] = item.split('=');
-    if (!isRecorderRegion(region)) problems.push({ variable: 'RECORDER_HOST_OVERRIDES', problem: `"${region}" is not a recorder region`, received: item });
-    else hostOverrides[region] = host;
-  }
+  const recorders = recorderPoolConfig(e);
+  problems.push(...recorders.problems);
+  const hostOverrides: Record<string, string> = { ...recorders.config.hostOverrides };
   if (e.RECORDING_SIPREC && (e.RECORDING_TLS_CERT_FILE || e.RECORDING_TLS_KEY_FILE) && !(e.RECORDING_TLS_CERT_FILE && e.RECORDING_TLS_KEY_FILE)) {
     problems.push({ variable: e.RECORDING_TLS_CERT_FILE ? 'RECORDING_TLS_KEY_FILE' : 'RECORDING_TLS_CERT_FILE', problem: 'missing (both the client certificate and its key are needed)', expects: 'a PEM file' });
   }
@@ -183,6 +187,8 @@ function build(e: Env): SipSignalingConfig {
     recording: {
       decisionTimeoutMs: e.RECORDING_DECISION_TIMEOUT,
       maxPending: e.RECORDING_HOOK_MAX_PENDING,
+      recorders: recorders.config,
+      events: recordingEventsConfig(e),
       ...(e.RECORDING_SIPREC && e.RECORDING_TLS_CERT_FILE && e.RECORDING_TLS_KEY_FILE
         ? {
             siprec: {
@@ -206,6 +212,9 @@ function build(e: Env): SipSignalingConfig {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
   };
 }
+
+/** Every variable the app reads (for the .env.example check). */
+export const SIP_SIGNALING_VARIABLES: readonly string[] = Object.keys(schema.shape);
 
 let cached: SipSignalingConfig | undefined;
 

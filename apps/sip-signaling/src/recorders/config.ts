@@ -5,10 +5,11 @@ import { isRecorderRegion, RECORDER_REGION_NAMES, type RecorderRegion } from '@c
 // Variables of the recorder pool (failover order, circuit breakers, OPTIONS
 // pings), to spread into the app's schema in config/config.ts:
 // `z.object({ ...existing, ...recorderPoolEnv })`, then
-// `recorders: recorderPoolConfig(e)` in build(). The carrier's client
-// certificate for SIPS (RECORDER_TLS_*) is shared with the SIPREC sessions.
+// `recorders: recorderPoolConfig(e)` in build(). The pings go out on the
+// SIPREC sessions' own SIP stack, with its client certificate
+// (RECORDING_TLS_CERT_FILE/KEY_FILE/CA_FILE of config/config.ts): no variables
+// of their own here.
 
-const file = (what: string) => z.string().trim().min(1).optional().describe(what);
 const REGION_OVERRIDE = /^([a-z]+|\*)=(\S+)$/;
 
 export const recorderPoolEnv = {
@@ -32,9 +33,6 @@ export const recorderPoolEnv = {
   RECORDER_CIRCUIT_FAILURES: envInt({ min: 1, max: 100, default: 3 }).describe('consecutive failures that open a recorder\'s circuit (a whole number)'),
   RECORDER_CIRCUIT_OPEN: envDurationMs('30s').describe('how long an open circuit skips its recorder before one probe (a duration)'),
   RECORDER_OPEN_CIRCUITS: z.enum(['last', 'skip']).default('last').describe('last (recorders with an open circuit are tried after the others) or skip'),
-  RECORDER_TLS_CERT_FILE: file("a PEM file: the carrier's SIPS client certificate registered with CI (CertificateSubjectName/Issuer)"),
-  RECORDER_TLS_KEY_FILE: file('a PEM file: its private key'),
-  RECORDER_TLS_CA_FILE: file("a PEM file of the CAs the recorders' certificates chain to (default: Node's roots)"),
 };
 
 export interface RecorderPoolConfig {
@@ -45,7 +43,6 @@ export interface RecorderPoolConfig {
   pingRegions: RecorderRegion[];
   breaker: { failureThreshold: number; openMs: number };
   openCircuits: 'last' | 'skip';
-  tls?: { certFile: string; keyFile: string; caFile?: string };
 }
 
 type RecorderPoolEnv = z.output<z.ZodObject<typeof recorderPoolEnv>>;
@@ -62,9 +59,6 @@ export function recorderPoolConfig(e: RecorderPoolEnv): { config: RecorderPoolCo
       for (const r of regions) hostOverrides[r] = host;
     }
   }
-  if ((e.RECORDER_TLS_CERT_FILE === undefined) !== (e.RECORDER_TLS_KEY_FILE === undefined)) {
-    problems.push({ variable: e.RECORDER_TLS_CERT_FILE === undefined ? 'RECORDER_TLS_CERT_FILE' : 'RECORDER_TLS_KEY_FILE', problem: 'give both RECORDER_TLS_CERT_FILE and RECORDER_TLS_KEY_FILE, or neither' });
-  }
   if (e.RECORDER_PING_TIMEOUT >= e.RECORDER_PING_INTERVAL) problems.push({ variable: 'RECORDER_PING_TIMEOUT', problem: 'must be shorter than RECORDER_PING_INTERVAL' });
   return {
     problems,
@@ -76,9 +70,6 @@ export function recorderPoolConfig(e: RecorderPoolEnv): { config: RecorderPoolCo
       pingRegions: (e.RECORDER_PING_REGIONS ?? []) as RecorderRegion[],
       breaker: { failureThreshold: e.RECORDER_CIRCUIT_FAILURES, openMs: e.RECORDER_CIRCUIT_OPEN },
       openCircuits: e.RECORDER_OPEN_CIRCUITS,
-      ...(e.RECORDER_TLS_CERT_FILE && e.RECORDER_TLS_KEY_FILE
-        ? { tls: { certFile: e.RECORDER_TLS_CERT_FILE, keyFile: e.RECORDER_TLS_KEY_FILE, ...(e.RECORDER_TLS_CA_FILE ? { caFile: e.RECORDER_TLS_CA_FILE } : {}) } }
-        : {}),
     },
   };
 }

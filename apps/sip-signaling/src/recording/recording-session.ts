@@ -60,7 +60,9 @@ export class RecordingSession {
   private readonly dialogs = new Map<string, Dialog>();
   private pendingInvite: { uri: string; cancel(): void } | undefined;
   private metadataIds: RecordingMetadataIds | undefined;
-  private readonly recorderTag: string;
+  /** rtpengine's to-tag of the current subscription: `<A tag>-srs`, then `-srs-<n>` for each new one (resume, restart). */
+  private recorderTag: string;
+  private subscriptions = 0;
   private readonly idleWaiters: (() => void)[] = [];
   private inflight = 0;
 
@@ -147,6 +149,8 @@ export class RecordingSession {
       case 'subscribe-request':
         this.onMedia(async () => {
           try {
+            // rtpengine 10.5 hands an unsubscribed to-tag its old ports and keys back: a new subscription (resume, a restart) gets a to-tag of its own.
+            if (c.purpose !== 'media' && this.subscriptions++ > 0) this.recorderTag = `${this.init.ctx.media.tags.a}-srs-${this.subscriptions - 1}`;
             const reply = await this.deps.rtpengine.subscribeRequest({ callId: this.rtpIds.callId, fromTag: this.init.ctx.media.tags.a, toTag: this.recorderTag });
             const offer = toSiprecOffer({ rtpengineSdp: reply.sdp, mediaLabels: reply.mediaLabels, sellerLegTag: this.sellerLegTag() });
             this.dispatch({ type: 'media-subscribed', offer });
@@ -260,17 +264,15 @@ export class RecordingSession {
       attempt.result.then((r) => {
         if (this.pendingInvite?.uri === target.uri) this.pendingInvite = undefined;
         if (r.ok) {
-          this.deps.pool.report(target, 'ok');
+          this.deps.pool.report(target, { ok: true });
           this.dialogs.set(target.uri, r.dialog);
           this.watchDialog(target.uri, r.dialog);
           this.dispatch({ type: 'srs-answered', recorder: target.uri, sdp: r.sdp });
           return;
         }
         const f = r.failure;
-        this.deps.pool.report(
-          target,
-          f.kind === 'status' ? { status: f.status, ...(f.reason ? { error: f.reason } : {}), ...(f.retryAfter !== undefined ? { retryAfterMs: f.retryAfter * 1000 } : {}) } : { error: f.kind === 'transport' ? f.message : f.kind },
-        );
+        // The full form: the pool's breaker tells a timeout from a transport failure from a status.
+        this.deps.pool.report(target, { ok: false, failure: f });
         this.deps.logger.warn({ ...log, failure: f }, 'SIPREC INVITE failed');
         this.dispatch({ type: 'srs-failure', recorder: target.uri, failure: f });
       }),

@@ -25,7 +25,10 @@ export interface SiprecHookOptions {
 
 interface Pending {
   ended: boolean;
+  tenantId?: string;
   session?: RecordingSession;
+  /** Control commands that came while the decision was still being made: applied once the session exists. */
+  early?: RecordingControlCommand[];
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -88,7 +91,7 @@ export class SiprecRecordingHook implements RecordingHook {
   }
 
   async onAnswer(ctx: RecordingCallContext): Promise<void> {
-    const pending: Pending = { ended: false };
+    const pending: Pending = { ended: false, ...(ctx.tenantId ? { tenantId: ctx.tenantId } : {}) };
     this.calls.set(ctx.sipCallId, pending);
     this.byCallId.set(ctx.callId, ctx.sipCallId);
     const log = { callId: ctx.callId, tenantId: ctx.tenantId, seller: ctx.seller?.identity, role: ctx.role };
@@ -119,6 +122,8 @@ export class SiprecRecordingHook implements RecordingHook {
     );
     pending.session = session;
     session.dispatch({ type: 'call-answered' });
+    for (const c of pending.early ?? []) this.apply(session, c);
+    delete pending.early;
   }
 
   onMediaChange(ctx: RecordingCallContext, change: MediaChange): void {
@@ -147,14 +152,32 @@ export class SiprecRecordingHook implements RecordingHook {
     }
   }
 
-  /** recording.control: start, stop, pause, resume by call id. */
+  /**
+   * recording.control: start, stop, pause, resume by call id. Only calls held
+   * here that are being recorded or may be (the seller on the tenant's list; a
+   * manual-mode call waits for `start`); a command naming another tenant is
+   * ignored; one that comes while the decision is still being made is applied
+   * once it is made.
+   */
   command(c: RecordingControlCommand): void {
     const sip = this.byCallId.get(c.callId);
-    const session = sip ? this.calls.get(sip)?.session : undefined;
-    if (!session) {
+    const pending = sip ? this.calls.get(sip) : undefined;
+    if (!pending || pending.ended) {
       this.o.logger.info({ callId: c.callId, action: c.action }, 'recording control: no recorded call with this id here; ignored');
       return;
     }
+    if (c.tenantId !== undefined && c.tenantId !== pending.tenantId) {
+      this.o.logger.warn({ callId: c.callId, action: c.action, tenantId: c.tenantId, callTenantId: pending.tenantId }, 'recording control: the call is not this tenant\'s; ignored');
+      return;
+    }
+    if (!pending.session) {
+      (pending.early ??= []).push(c);
+      return;
+    }
+    this.apply(pending.session, c);
+  }
+
+  private apply(session: RecordingSession, c: RecordingControlCommand): void {
     this.o.logger.info({ callId: c.callId, action: c.action, requestedBy: c.requestedBy }, 'recording control');
     session.dispatch(c.action === 'stop' ? { type: 'stop', reason: `stop command${c.requestedBy ? ` from ${c.requestedBy}` : ''}` } : { type: c.action });
   }

@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import { newTenant, parseTenantCreate, type Tenant } from '@ci-connector/tenancy';
+import type { RecordingCallContext } from './recording-hook';
+import type { RecorderOutcome, RecordingControlCommand, RecordingEventMessage } from './ports';
+import { SiprecRecordingHook } from './siprec-hook';
+import type { SrsClient } from './srs-client';
+
+// The hook's control-command routing with our own interfaces faked: rtpengine
+// refuses every subscription, so a session that starts shows as one
+// `subscribe request` and a `recording.failed` event.
+
+function tenant(mode: 'automatic' | 'manual'): Tenant {
+  const p = parseTenantCreate({ id: randomUUID(), orgId: randomUUID(), displayName: 'T', region: 'uksouth', accountId: 'AC1', certificate: { subject: 'CN=sbc', issuer: 'CN=ca' }, recordingMode: mode });
+  if (!p.ok) throw new Error(JSON.stringify(p.problems));
+  return newTenant(p.value, new Date());
+}
+
+function setup(t: Tenant, o: { slowDecision?: boolean } = {}) {
+  let handler: ((c: RecordingControlCommand) => void) | undefined;
+  const subscribes: unknown[] = [];
+  const events: RecordingEventMessage[] = [];
+  const reports: RecorderOutcome[] = [];
+  let releaseDecision: () => void = () => undefined;
+  const decided = new Promise<void>((r) => (releaseDecision = r));
+  const quiet = { info: () => undefined, warn: () => undefined, debug: () => undefined };
+  const hook = new SiprecRecordingHook({
+    policy: { isRecorded: async () => { if (o.slowDecision) await decided; return true; } },
+    tenants: { get: async () => t },
+    pool: { targetsFor: () => [{ uri: 'sip:SRS@127.0.0.1:15061;transport=tls', host: '127.0.0.1:15061', region: 'uksouth' } as never], report: (_t, r) => void reports.push(r) },
+    control: { onCommand: (h) => (handler = h) },
+    session: {
+      rtpengine: { subscribeRequest: async (r: unknown) => { subscribes.push(r); throw new Error('rtpengine refused'); }, subscribeAnswer: async () => { throw new Error('unused'); }, unsubscribe: async () => ({}) } as never,
+      srs: {} as SrsClient,
+      events: { publish: (e) => void events.push(e) },
+      rtpengineTimeoutMs: 100,
+    },
+    logger: quiet,
+    decisionTimeoutMs: 1000,
+    whenPolicyUnavailable: 'skip',
+    failover: { attemptTimeoutMs: 1000, totalBudgetMs: 5000, noFailoverStatuses: [] },
+  });
+  const ctx = {
+    callId: 'call-1',
+    callIdSource: 'dialer',
+    sipCallId: 'sip-1@host',
+    tenantId: t.id,
+    seller: { identity: '+442079460018', side: 'callee', source: 'to' },
+    role: 'inbound',
+    callerDisplayName: 'A',
+    calleeDisplayName: 'B',
+    media: { rtpengineCallId: 'sip-1@host', tags: { a: 'ta', b: 'ta-b2b' }, anchored: true },
+    startedAt: new Date().toISOString(),
+  } as unknown as RecordingCallContext;
+  const send = (c: Omit<RecordingControlCommand, 'callId'> & { callId?: string }) => handler?.({ callId: 'call-1', ...c });
+  const settled = () => new Promise((r) => setImmediate(r)).then(() => new Promise((r) => setImmediate(r)));
+  return { hook, ctx, send, subscribes, events, reports, releaseDecision, settled };
+}
+
+describe('SiprecRecordingHook control commands', () => {
+  it('manual mode: nothing until `start`; `start` for the answered call starts the session', async () => {
+    const t = tenant('manual');
+    const s = setup(t);
+    await s.hook.onAnswer(s.ctx);
+    await s.settled();
+    expect(s.subscribes).toHaveLength(0);
+    expect(s.hook.sessionOf('call-1')).toMatchObject({ phase: 'idle' });
+    s.send({ action: 'start', tenantId: t.id });
+    await s.settled();
+    expect(s.subscribes).toEqual([expect.objectContaining({ callId: 'sip-1@host', fromTag: 'ta' })]);
+    expect(s.events.map((e) => [e.type, e.callId, e.tenantId])).toEqual([['recording.failed', 'call-1', t.id]]);
+  });
+
+  it('automatic mode starts on answer without a command', async () => {
+    const s = setup(tenant('automatic'));
+    await s.hook.onAnswer(s.ctx);
+    await s.settled();
+    expect(s.subscribes).toHaveLength(1);
+  });
+
+  it('ignores a command naming another tenant, or a call not held here', async () => {
+    const t = tenant('manual');
+    const s = setup(t);
+    await s.hook.onAnswer(s.ctx);
+    s.send({ action: 'start', tenantId: randomUUID() });
+    s.send({ action: 'start', callId: 'someone-else' });
+    await s.settled();
+    expect(s.subscribes).toHaveLength(0);
+    expect(s.events).toEqual([]);
+  });
+
+  it('a start that comes while the decision is being made applies once it is made', async () => {
+    const t = tenant('manual');
+    const s = setup(t, { slowDecision: true });
+    const answering = s.hook.onAnswer(s.ctx);
+    s.send({ action: 'start' });
+    expect(s.subscribes).toHaveLength(0);
+    s.releaseDecision();
+    await answering;
+    await s.settled();
+    expect(s.subscribes).toHaveLength(1);
+  });
+
+  it('no command after the call ended', async () => {
+    const s = setup(tenant('manual'));
+    await s.hook.onAnswer(s.ctx);
+    await s.hook.onEnd(s.ctx, { by: 'caller' } as never);
+    s.send({ action: 'start' });
+    await s.settled();
+    expect(s.subscribes).toHaveLength(0);
+  });
+});
