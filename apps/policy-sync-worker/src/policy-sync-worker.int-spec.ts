@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Redis from 'ioredis';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
-import { freePort, stackEndpoints, waitFor } from '@ci-connector/platform-testing';
+import { freePort, stackEndpoints, waitFor, deleteRedisKeys } from '@ci-connector/platform-testing';
 import { closeRedis, createRedisClient } from '@ci-connector/platform-redis';
 import { createIdempotentProducer, createKafka, ensureTopics, produce } from '@ci-connector/platform-kafka';
 import { decodeRecordingPolicyUpdated, encodeEvent, type RecordingPolicyUpdatedV1 } from '@ci-connector/events';
@@ -170,13 +170,8 @@ async function isRecorded(lookups: RecordingPolicy, tenantId: string, identity: 
   return lookups.isRecorded(tenantId, identity);
 }
 
-async function deleteKeys(prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (found.length > 0) await redis.unlink(...found);
-  } while (cursor !== '0');
+function deleteKeys(prefix: string): Promise<void> {
+  return deleteRedisKeys(redis, prefix);
 }
 
 function vmHwmBytes(pid: number): number {

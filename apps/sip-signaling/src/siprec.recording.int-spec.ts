@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator, type EmulatorProcess } from '@ci-connector/ci-emulator-testing';
 import { closeRedis, createRedisClient } from '@ci-connector/platform-redis';
-import { freePort, parseWav, runSipp, stackEndpoints, ulawToLinear, waitFor, type SippResult } from '@ci-connector/platform-testing';
+import { freePort, parseWav, runSipp, stackEndpoints, ulawToLinear, waitFor, type SippResult, deleteRedisKeys } from '@ci-connector/platform-testing';
 import { createPolicyStore, createTenantStore, identitiesOfUser } from '@ci-connector/recording-policy';
 import { newTenant, parseTenantCreate } from '@ci-connector/tenancy';
 import { decodeRecordingEvent, encodeRecordingControl, type RecordingControlAction, type RecordingEventV1 } from '@ci-connector/events';
@@ -127,12 +127,7 @@ afterAll(async () => {
     }
   }
   await emu?.stop();
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (found.length > 0) await redis.unlink(...found);
-  } while (cursor !== '0');
+  await deleteRedisKeys(redis, prefix);
   await closeRedis(redis);
   rmSync(work, { recursive: true, force: true });
 }, 60_000);

@@ -1,26 +1,17 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type Redis from 'ioredis';
 import { closeRedis, createRedisClient } from '@ci-connector/platform-redis';
-import { stackEndpoints } from '@ci-connector/platform-testing';
+import { stackEndpoints, deleteRedisKeys } from '@ci-connector/platform-testing';
 import { API_KEY_RE, createApiKeyStore } from './api-key-store';
 
-async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (found.length > 0) await redis.unlink(...found);
-  } while (cursor !== '0');
-}
 
 describe('ApiKeyStore against the real Redis', () => {
   const prefix = `rp-int:apikeys:${randomBytes(4).toString('hex')}:`;
   const redis = createRedisClient({ url: stackEndpoints().redisUrl, connectionName: 'recording-policy-int' });
   const store = createApiKeyStore(redis, { prefix });
 
-  beforeEach(() => deleteKeys(redis, prefix));
+  beforeEach(() => deleteRedisKeys(redis, prefix));
   afterAll(async () => {
-    await deleteKeys(redis, prefix);
+    await deleteRedisKeys(redis, prefix);
     await closeRedis(redis);
   });
 

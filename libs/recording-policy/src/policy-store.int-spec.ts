@@ -1,19 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type Redis from 'ioredis';
 import { closeRedis, createRedisClient } from '@ci-connector/platform-redis';
-import { stackEndpoints, waitFor } from '@ci-connector/platform-testing';
+import { stackEndpoints, waitFor, deleteRedisKeys } from '@ci-connector/platform-testing';
 import { createPolicyStore, PolicyVersionConflictError } from './policy-store';
 import { createRecordingPolicy } from './recording-policy';
 import { createSyncScheduler } from './sync-scheduler';
 
-async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (found.length > 0) await redis.unlink(...found);
-  } while (cursor !== '0');
-}
 
 function* range<T>(n: number, f: (i: number) => T): Generator<T> {
   for (let i = 0; i < n; i++) yield f(i);
@@ -31,7 +22,7 @@ describe('PolicyStore against the real Redis', () => {
   });
 
   afterAll(async () => {
-    await deleteKeys(redis, prefix);
+    await deleteRedisKeys(redis, prefix);
     await closeRedis(redis);
   });
 

@@ -1,10 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type Redis from 'ioredis';
 import { encodeEvent, type RecordingPolicyUpdatedV1 } from '@ci-connector/events';
 import { createIdempotentProducer, createKafka, ensureTopics, produce } from '@ci-connector/platform-kafka';
 import { createLogger } from '@ci-connector/platform-logging';
 import { closeRedis, createRedisClient } from '@ci-connector/platform-redis';
-import { stackEndpoints, waitFor } from '@ci-connector/platform-testing';
+import { stackEndpoints, waitFor, deleteRedisKeys } from '@ci-connector/platform-testing';
 import { newTenant, parseTenantCreate, type Tenant } from '@ci-connector/tenancy';
 import { identitiesOfUser } from './identity';
 import { LuaScript } from './lua';
@@ -13,14 +12,6 @@ import { subscribePolicyUpdates } from './policy-updates';
 import { createRecordingPolicy, PolicyLookupError } from './recording-policy';
 import { createTenantStore } from './tenant-store';
 
-async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (found.length > 0) await redis.unlink(...found);
-  } while (cursor !== '0');
-}
 
 function tenant(defaultCountry: string): Tenant {
   const parsed = parseTenantCreate({
@@ -69,7 +60,7 @@ describe('RecordingPolicy against the real Redis', () => {
   });
   afterAll(async () => {
     await tenants.close();
-    await deleteKeys(redis, prefix);
+    await deleteRedisKeys(redis, prefix);
     await closeRedis(redis);
   });
 

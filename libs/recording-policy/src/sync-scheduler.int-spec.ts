@@ -1,17 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type Redis from 'ioredis';
 import { closeRedis, createRedisClient } from '@ci-connector/platform-redis';
-import { stackEndpoints, waitFor } from '@ci-connector/platform-testing';
+import { stackEndpoints, waitFor, deleteRedisKeys } from '@ci-connector/platform-testing';
 import { createSyncScheduler } from './sync-scheduler';
 
-async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (found.length > 0) await redis.unlink(...found);
-  } while (cursor !== '0');
-}
 
 describe('SyncScheduler against the real Redis', () => {
   const prefix = `rp-int:schedule:${randomBytes(4).toString('hex')}:`;
@@ -20,9 +11,9 @@ describe('SyncScheduler against the real Redis', () => {
   const scheduler = createSyncScheduler(redis, { prefix });
   const now = 1_800_000_000_000;
 
-  beforeEach(() => deleteKeys(redis, prefix));
+  beforeEach(() => deleteRedisKeys(redis, prefix));
   afterAll(async () => {
-    await deleteKeys(redis, prefix);
+    await deleteRedisKeys(redis, prefix);
     await closeRedis(redis);
   });
 

@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type Redis from 'ioredis';
 import { closeRedis, createRedisClient } from '@ci-connector/platform-redis';
-import { stackEndpoints } from '@ci-connector/platform-testing';
+import { stackEndpoints, deleteRedisKeys } from '@ci-connector/platform-testing';
 import { applyTenantUpdate, newTenant, parseTenantCreate, type Tenant } from '@ci-connector/tenancy';
 import { TenantConflictError, type TenantStore } from './api';
 import { createTenantStore } from './tenant-store';
@@ -21,14 +20,6 @@ function tenant(overrides: Record<string, unknown> = {}): Tenant {
   return newTenant(parsed.value, new Date());
 }
 
-async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (found.length > 0) await redis.unlink(...found);
-  } while (cursor !== '0');
-}
 
 describe('TenantStore against the real Redis', () => {
   const prefix = `rp-int:tenants:${randomBytes(4).toString('hex')}:`;
@@ -36,12 +27,12 @@ describe('TenantStore against the real Redis', () => {
   let store: TenantStore;
 
   beforeEach(async () => {
-    await deleteKeys(redis, prefix);
+    await deleteRedisKeys(redis, prefix);
     store = createTenantStore(redis, { prefix });
   });
   afterEach(() => store.close());
   afterAll(async () => {
-    await deleteKeys(redis, prefix);
+    await deleteRedisKeys(redis, prefix);
     await closeRedis(redis);
   });
 

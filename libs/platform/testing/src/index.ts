@@ -15,3 +15,4 @@ export {
   type ProtectOptions,
 } from './srtp-sender';
 export { ulawToLinear, alawToLinear, linearToUlaw, linearToAlaw, decodeG711, encodeG711, sineSamples, sineUlaw, sineAlaw, packetize, parseWav, pcm16Wav, type WavAudio } from './g711';
+export { deleteRedisKeys } from './redis-keys';
