@@ -3,7 +3,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, runSipp, stackEndpoints, waitFor, type SippResult } from '@ci-connector/platform-testing';
+import { freePort, runSipp, stackEndpoints, waitFor, type SippResult, udpPortBound } from '@ci-connector/platform-testing';
 
 // Runs the BUILT app (nx builds it before this target) between two real sipp
 // instances — sipp UAC → sip-signaling → sipp UAS over UDP — with media
@@ -77,11 +77,6 @@ async function startApp(env: Record<string, string> = {}): Promise<App> {
   return app;
 }
 
-/** Whether something on 127.0.0.1 is bound to this UDP port (from /proc/net/udp). */
-function udpBound(port: number): boolean {
-  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  return readFileSync('/proc/net/udp', 'utf8').split('\n').some((line) => line.trim().split(/\s+/)[1] === local);
-}
 
 function track(p: Promise<SippResult>): Promise<SippResult> {
   sipps.add(p);
@@ -94,7 +89,7 @@ async function startUas(app: App, name: string, calls: number, keys: Record<stri
   const done = track(runSipp({ scenario: scenario(name), localPort: app.uasPort, controlPort: await freePort(), calls, deadlineMs: 30_000, keys, extraArgs }));
   let exited = false;
   void done.then(() => (exited = true));
-  await waitFor(`sipp ${name} listening`, () => exited || udpBound(app.uasPort), 10_000, 20);
+  await waitFor(`sipp ${name} listening`, () => exited || udpPortBound(app.uasPort), 10_000, 20);
   // Wrapped: an async function returning the promise itself would wait for sipp to exit.
   return { done };
 }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator, type EmulatorProcess } from '@ci-connector/ci-emulator-testing';
 import { closeRedis, createRedisClient } from '@ci-connector/platform-redis';
-import { freePort, parseWav, runSipp, stackEndpoints, ulawToLinear, waitFor, type SippResult, deleteRedisKeys } from '@ci-connector/platform-testing';
+import { freePort, parseWav, runSipp, stackEndpoints, ulawToLinear, waitFor, type SippResult, deleteRedisKeys, udpPortBound } from '@ci-connector/platform-testing';
 import { createPolicyStore, createTenantStore, identitiesOfUser } from '@ci-connector/recording-policy';
 import { newTenant, parseTenantCreate } from '@ci-connector/tenancy';
 import { decodeRecordingEvent, encodeRecordingControl, type RecordingControlAction, type RecordingEventV1 } from '@ci-connector/events';
@@ -175,10 +175,6 @@ async function startApp(overrides: string, env: Record<string, string> = {}): Pr
   return app;
 }
 
-function udpBound(port: number): boolean {
-  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  return readFileSync('/proc/net/udp', 'utf8').split('\n').some((line) => line.trim().split(/\s+/)[1] === local);
-}
 
 function track(p: Promise<SippResult>): Promise<SippResult> {
   sipps.add(p);
@@ -207,7 +203,7 @@ async function call(app: App, o: { caller: string; callee: string; callerName: s
   const uas = track(runSipp({ scenario: scenario('uas-answer-reinvites'), localPort: app.uasPort, controlPort: await freePort(), calls: 1, deadlineMs: 60_000, keys: { port_file: bPort, rtp_port: String(o.b.port) } }));
   let uasExited = false;
   void uas.then(() => (uasExited = true));
-  await waitFor('sipp UAS listening', () => uasExited || udpBound(app.uasPort), 10_000, 20);
+  await waitFor('sipp UAS listening', () => uasExited || udpPortBound(app.uasPort), 10_000, 20);
   const uac = track(
     runSipp({
       scenario: scenario('uac-hold'),

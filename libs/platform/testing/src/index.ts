@@ -16,3 +16,4 @@ export {
 } from './srtp-sender';
 export { ulawToLinear, alawToLinear, linearToUlaw, linearToAlaw, decodeG711, encodeG711, sineSamples, sineUlaw, sineAlaw, packetize, parseWav, pcm16Wav, type WavAudio } from './g711';
 export { deleteRedisKeys } from './redis-keys';
+export { udpPortBound } from './udp-bound';
