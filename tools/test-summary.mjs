@@ -13,8 +13,10 @@ if (!dir || !existsSync(dir)) {
   process.exit(2);
 }
 const jestRuns = new Map();
+const failures = [];
 for (const f of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
   const r = JSON.parse(readFileSync(join(dir, f), 'utf8'));
+  for (const x of r.failures ?? []) failures.push({ task: r.task, ...x });
   const prev = jestRuns.get(r.task) ?? { passed: 0, failed: 0, skipped: 0 };
   jestRuns.set(r.task, { passed: prev.passed + r.passed, failed: prev.failed + r.failed, skipped: prev.skipped + r.skipped });
 }
@@ -46,6 +48,15 @@ for (const [target, project, status] of tasks) {
 for (const [task, jest] of jestRuns) {
   passed += jest.passed; failed += jest.failed; skipped += jest.skipped;
   rows.push([task, `${jest.passed} passed, ${jest.failed} failed`]);
+}
+if (failures.length > 0) {
+  // Named again here, after the long logs, with the first lines of each error.
+  console.log(`Failed tests (${failures.length}):`);
+  for (const f of failures) {
+    console.log(`  ✕ [${f.task}] ${f.test}`);
+    for (const line of f.message.split('\n')) console.log(`      ${line.slice(0, 300)}`);
+  }
+  console.log();
 }
 const width = Math.max(10, ...rows.map(([t]) => t.length));
 for (const [t, s] of rows) console.log(`  ${t.padEnd(width)}  ${s}`);

@@ -3,6 +3,26 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
+const strip = (s) => String(s).replace(/\x1b\[[0-9;]*m/g, '');
+
+function failuresOf(results) {
+  const out = [];
+  for (const file of results.testResults) {
+    const rel = path.relative(path.resolve(__dirname, '../..'), file.testFilePath);
+    if (file.testExecError || (file.failureMessage && file.numFailingTests === 0)) {
+      out.push({ test: `${rel} (suite did not run)`, message: firstLines(file.testExecError?.message ?? file.failureMessage) });
+    }
+    for (const t of file.testResults) {
+      if (t.status === 'failed') out.push({ test: `${rel} › ${t.fullName}`, message: firstLines(t.failureMessages.join('\n')) });
+    }
+  }
+  return out;
+}
+
+function firstLines(text) {
+  return strip(text ?? '').split('\n').map((l) => l.trimEnd()).filter((l) => l.trim() !== '').slice(0, 6).join('\n');
+}
+
 class ResultsReporter {
   constructor(globalConfig) {
     this.globalConfig = globalConfig;
@@ -24,6 +44,8 @@ class ResultsReporter {
       failed: results.numFailedTests + suitesThatCrashed,
       skipped: results.numPendingTests + results.numTodoTests,
       suites: results.numTotalTestSuites,
+      // What failed, briefly, so the end of a long CI log still names it.
+      failures: failuresOf(results),
     };
     const file = path.join(dir, `${name.replace(/[^a-zA-Z0-9-]/g, '_')}-${process.pid}-${Date.now()}.json`);
     fs.writeFileSync(file, JSON.stringify(out));

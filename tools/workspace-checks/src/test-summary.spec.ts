@@ -45,4 +45,17 @@ describe('test summary', () => {
     const r = summarize([['test', 'a', 'failed']], [{ task: 'a:test', passed: 4, failed: 2, skipped: 0 }]);
     expect(r.last).toBe('4 passed, 2 failed');
   });
+
+  it('names each failing test with the first lines of its error before the table, the count still last', () => {
+    const r = summarize([['int-test', 'a', 'failed']], [{
+      task: 'a:int-test', passed: 1, failed: 1, skipped: 0,
+      failures: [{ test: 'apps/a/src/a.int-spec.ts › a › relays a call', message: 'Error: expect(received).toBe(expected)\nExpected: 200\nReceived: 503' }],
+    }]);
+    const lines = r.out.trimEnd().split('\n');
+    const at = lines.indexOf('Failed tests (1):');
+    expect(at).toBeGreaterThanOrEqual(0);
+    expect(lines[at + 1]).toBe('  ✕ [a:int-test] apps/a/src/a.int-spec.ts › a › relays a call');
+    expect(lines.slice(at + 2, at + 5)).toEqual(['      Error: expect(received).toBe(expected)', '      Expected: 200', '      Received: 503']);
+    expect(r.last).toBe('1 passed, 1 failed');
+  });
 });
