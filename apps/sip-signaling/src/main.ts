@@ -162,7 +162,7 @@ async function main() {
     { name: 'recording-hook', check: () => ({ ok: true, ...hook.stats }) },
   );
 
-  await bootstrapNestService({ name: config.service.name, module: AppModule.forRoot({ checks, calls }), http: config.http, logger, shutdown });
+  await bootstrapNestService({ name: config.service.name, module: AppModule.forRoot({ checks, calls, ...(recordingHook instanceof SiprecRecordingHook ? { recordings: recordingHook } : {}) }), http: config.http, logger, shutdown });
 
   // Registered last, so it runs first at shutdown: refuse new calls, let the calls in progress end (or end them after the grace period).
   shutdown.onShutdown('drain calls', async () => {
@@ -300,6 +300,7 @@ async function createRecordingHook(
     decisionTimeoutMs: config.recording.decisionTimeoutMs,
     whenPolicyUnavailable: siprec.whenPolicyUnavailable,
     failover: { attemptTimeoutMs: siprec.attemptTimeoutMs, totalBudgetMs: siprec.failoverBudgetMs, noFailoverStatuses: siprec.noFailoverStatuses },
+    connections: srsStack.transport,
   });
   // Registered before 'drain calls' (so it runs after it): the ended calls' BYEs go out, the pings stop, then the SIPREC stack closes.
   d.shutdown.onShutdown('siprec', async () => {

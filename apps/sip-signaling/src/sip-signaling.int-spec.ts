@@ -94,9 +94,9 @@ async function startUas(app: App, name: string, calls: number, keys: Record<stri
   return { done };
 }
 
-async function runUac(app: App, name: string, calls: number, keys: Record<string, string> = {}, extraArgs: string[] = []): Promise<SippResult> {
+async function runUac(app: App, name: string, calls: number, keys: Record<string, string> = {}, extraArgs: string[] = [], rate = 10): Promise<SippResult> {
   return track(
-    runSipp({ scenario: scenario(name), remote: `127.0.0.1:${app.sipPort}`, localPort: await freePort(), controlPort: await freePort(), calls, rate: 10, deadlineMs: 30_000, keys, extraArgs: ['-s', CALLEE, ...extraArgs] }),
+    runSipp({ scenario: scenario(name), remote: `127.0.0.1:${app.sipPort}`, localPort: await freePort(), controlPort: await freePort(), calls, rate, deadlineMs: 45_000, keys, extraArgs: ['-s', CALLEE, ...extraArgs] }),
   );
 }
 
@@ -205,28 +205,34 @@ describe('sip-signaling B2BUA (sipp ↔ sip-signaling ↔ sipp, real rtpengine)'
 });
 
 describe('sip-signaling drain on SIGTERM', () => {
-  it('refuses new INVITEs with 503 + Retry-After, lets the calls up finish, then exits 0', async () => {
-    const app = await startApp({ DRAIN_GRACE: '20s', SHUTDOWN_TIMEOUT: '40s' });
+  it('with 50 calls up: readiness 503, new INVITEs get 503 + Retry-After, all 50 finish normally, then the process exits 0', async () => {
+    const CALLS = 50;
+    const app = await startApp({ DRAIN_GRACE: '30s', SHUTDOWN_TIMEOUT: '45s', DRAIN_RETRY_AFTER: '7' });
     const [a, b] = [await udpSocket(), await udpSocket()];
     try {
-      const uas = await startUas(app, 'uas-answer', 3, { port_file: join(work, 'drain-b'), rtp_port: String(b.port) });
-      const uac = runUac(app, 'uac-call', 3, { port_file: join(work, 'drain-a'), rtp_port: String(a.port), callee: CALLEE, caller: '+15551234567', caller_name: 'A', callee_name: 'B', dialer_id: 'D' }, ['-d', '5000']);
-      await waitFor('three calls up', async () => ((await (await fetch(`${app.http}/calls`)).json()) as { calls: { state: string }[] }).calls.filter((c) => c.state === 'answered').length === 3, 10_000, 50);
+      const uas = await startUas(app, 'uas-answer', CALLS, { port_file: join(work, 'drain-b'), rtp_port: String(b.port) });
+      // 50 calls at 25/s, each held 10 s by the caller, then BYE.
+      const uac = runUac(app, 'uac-call', CALLS, { port_file: join(work, 'drain-a'), rtp_port: String(a.port), callee: CALLEE, caller: '+15551234567', caller_name: 'A', callee_name: 'B', dialer_id: 'D' }, ['-d', '10000', '-l', String(CALLS)], 25);
+      const answered = async () => ((await (await fetch(`${app.http}/calls`)).json()) as { calls: { state: string }[] }).calls.filter((c) => c.state === 'answered').length;
+      await waitFor(`${CALLS} calls up`, async () => (await answered()) === CALLS, 15_000, 50);
 
       app.child.kill('SIGTERM');
       await waitFor('draining', async () => ((await (await fetch(`${app.http}/drain`)).json()) as { draining: boolean }).draining, 5_000, 20);
       expect((await fetch(`${app.http}/health/ready`)).status).toBe(503);
-      expect(((await (await fetch(`${app.http}/drain`)).json()) as { activeCalls: number }).activeCalls).toBe(3);
+      expect(((await (await fetch(`${app.http}/drain`)).json()) as { activeCalls: number }).activeCalls).toBe(CALLS);
 
+      // A new call is refused with 503 and Retry-After (the scenario checks both).
       expect(ok(await runUac(app, 'uac-expect-503', 1), 1)).toBe('ok');
 
-      expect(ok(await uac, 3)).toBe('ok');
-      expect(ok(await uas.done, 3)).toBe('ok');
+      // Every call up before SIGTERM ends the normal way: the caller's BYE, answered 200.
+      expect(ok(await uac, CALLS)).toBe('ok');
+      expect(ok(await uas.done, CALLS)).toBe('ok');
       expect(await app.exited).toBe(0);
       expect(app.output()).toMatch(/"msg":"drained"/);
+      expect(app.output()).not.toMatch(/"level":"(error|fatal)"/);
     } finally {
       a.socket.close();
       b.socket.close();
     }
-  });
+  }, 90_000);
 });

@@ -48,38 +48,40 @@ interface App {
 
 let work: string;
 let emu: EmulatorProcess;
+let emuConfigFile: string;
 const apps: App[] = [];
 const sipps = new Set<Promise<SippResult>>();
 const redis = createRedisClient({ url: stack.redisUrl, connectionName: 'ss-recording-int' });
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'ss-recording-int-'));
-  emu = await startEmulator({
-    configFile: {
-      apps: [{ clientId: '4d4d4d4d-4444-4444-8444-444444444444', displayName: 'carrier connector', secrets: ['s3cret'] }],
-      tenants: [TENANT, TENANT_MANUAL].map((tenantId) => ({ tenantId, displayName: 'Contoso', consents: [{ clientId: '4d4d4d4d-4444-4444-8444-444444444444', roles: ['Users.Read.All'] }], users: { generate: { count: 1 } } })),
-      registrations: [
-        {
-          tenantId: TENANT,
-          clientId: '4d4d4d4d-4444-4444-8444-444444444444',
-          orgId: 'ad3dca46-962a-4895-9f85-d25f3828781f',
-          Type: 'custom',
-          hosting: 'cloud',
-          displayName: 'Example Carrier',
-          AuthenticationDetails: { AccountId: ACCOUNT, CertificateSubjectName: 'sbc.carrier.example', CertificateIssuer: 'ci-emulator test CA', SourceIPNetwork: '127.0.0.1' },
-        },
-        {
-          tenantId: TENANT_MANUAL,
-          clientId: '4d4d4d4d-4444-4444-8444-444444444444',
-          orgId: 'bd3dca46-962a-4895-9f85-d25f3828781f',
-          Type: 'custom',
-          hosting: 'cloud',
-          displayName: 'Example Carrier',
-          AuthenticationDetails: { AccountId: ACCOUNT_MANUAL, CertificateSubjectName: 'sbc.carrier.example', CertificateIssuer: 'ci-emulator test CA', SourceIPNetwork: '127.0.0.1' },
-        },
-      ],
-    },
-  });
+  const emuConfig = {
+    apps: [{ clientId: '4d4d4d4d-4444-4444-8444-444444444444', displayName: 'carrier connector', secrets: ['s3cret'] }],
+    tenants: [TENANT, TENANT_MANUAL].map((tenantId) => ({ tenantId, displayName: 'Contoso', consents: [{ clientId: '4d4d4d4d-4444-4444-8444-444444444444', roles: ['Users.Read.All'] }], users: { generate: { count: 1 } } })),
+    registrations: [
+      {
+        tenantId: TENANT,
+        clientId: '4d4d4d4d-4444-4444-8444-444444444444',
+        orgId: 'ad3dca46-962a-4895-9f85-d25f3828781f',
+        Type: 'custom',
+        hosting: 'cloud',
+        displayName: 'Example Carrier',
+        AuthenticationDetails: { AccountId: ACCOUNT, CertificateSubjectName: 'sbc.carrier.example', CertificateIssuer: 'ci-emulator test CA', SourceIPNetwork: '127.0.0.1' },
+      },
+      {
+        tenantId: TENANT_MANUAL,
+        clientId: '4d4d4d4d-4444-4444-8444-444444444444',
+        orgId: 'bd3dca46-962a-4895-9f85-d25f3828781f',
+        Type: 'custom',
+        hosting: 'cloud',
+        displayName: 'Example Carrier',
+        AuthenticationDetails: { AccountId: ACCOUNT_MANUAL, CertificateSubjectName: 'sbc.carrier.example', CertificateIssuer: 'ci-emulator test CA', SourceIPNetwork: '127.0.0.1' },
+      },
+    ],
+  };
+  emuConfigFile = join(work, 'emulator-config.json');
+  writeFileSync(emuConfigFile, JSON.stringify(emuConfig));
+  emu = await startEmulator({ configFile: emuConfig });
   const parsed = parseTenantCreate({
     id: TENANT,
     orgId: 'ad3dca46-962a-4895-9f85-d25f3828781f',
@@ -216,7 +218,7 @@ async function call(app: App, o: { caller: string; callee: string; callerName: s
       extraArgs: ['-d', String(o.durationMs)],
     }),
   );
-  const ports = (await waitFor('both anchored ports', () => (existsSync(aPort) && existsSync(bPort) ? [Number(readFileSync(aPort, 'utf8')), Number(readFileSync(bPort, 'utf8'))] : undefined), 10_000, 20)) as [number, number];
+  const ports = (await waitFor('both anchored ports', () => (existsSync(aPort) && existsSync(bPort) ? [Number(readFileSync(aPort, 'utf8')), Number(readFileSync(bPort, 'utf8'))] : undefined), 20_000, 20)) as [number, number];
   return { aSide: ports[0], bSide: ports[1], uac, uas };
 }
 
@@ -257,6 +259,24 @@ function alignedMatch(recorded: Int16Array, sentUlaw: Buffer): { offset: number;
   return { offset: -1, equal: false, length: 0 };
 }
 
+/**
+ * The recording is up and quiet on our side too (GET /calls/{id}/recording: active, nothing in flight),
+ * so rtpengine forks every packet sent from now on (the recorder's 200 OK alone comes before our
+ * `subscribe answer`; the scenario's hold and resume right after the answer re-INVITE the recorder).
+ */
+async function recordingSteady(app: App, callId: string, timeoutMs = 20_000): Promise<void> {
+  await waitFor(
+    `the recording of ${callId} active and steady`,
+    async () => {
+      const r = await fetch(`http://127.0.0.1:${app.httpPort}/calls/${encodeURIComponent(callId)}/recording`).catch(() => undefined);
+      const s = r?.status === 200 ? ((await r.json()) as { phase: string; busy: boolean }) : undefined;
+      return s?.phase === 'active' && !s.busy ? true : undefined;
+    },
+    timeoutMs,
+    20,
+  );
+}
+
 const recording = async (callId: string) => (await emu.request('GET', `/emulator/recordings/${encodeURIComponent(callId)}`)).json;
 
 type Req = { method: string; headers: [string, string][]; response: { status: number } };
@@ -274,9 +294,11 @@ describe('sip-signaling records through the ci-emulator (sipp ↔ sip-signaling 
       const dialerId = `dialer-${dir}-${randomBytes(4).toString('hex')}`;
       const o = dir === 'inbound' ? { caller: OTHER, callee: SELLER_CALLED, callerName: 'Kiana Anderson', calleeName: 'Tomas Richardson' } : { caller: SELLER_CALLING, callee: OTHER, callerName: 'Tomas Richardson', calleeName: 'Kiana Anderson' };
       try {
-        const c = await call(app, { ...o, dialerId, durationMs: 6000, a, b });
-        await waitFor('the recording session at the emulator', async () => (await recording(dialerId))?.state === 'active', 10_000, 50);
-        const [sentA, sentB] = await Promise.all([sendAudio(a, c.aSide, 150, 1), sendAudio(b, c.bSide, 150, 2)]);
+        // 10 s of audio each way (500 packets of 20 ms), inside a call of 13 s.
+        const c = await call(app, { ...o, dialerId, durationMs: 13_000, a, b });
+        await waitFor('the recording session at the emulator', async () => (await recording(dialerId))?.state === 'active', 20_000, 50);
+        await recordingSteady(app, dialerId);
+        const [sentA, sentB] = await Promise.all([sendAudio(a, c.aSide, 500, 1), sendAudio(b, c.bSide, 500, 2)]);
         expect(ok(await c.uac)).toBe('ok');
         expect(ok(await c.uas)).toBe('ok');
         await waitFor('the session ended', async () => (await recording(dialerId))?.state === 'ended', 10_000, 50);
@@ -304,14 +326,16 @@ describe('sip-signaling records through the ci-emulator (sipp ↔ sip-signaling 
           const wav = await emu.request('GET', `/emulator/recordings/${encodeURIComponent(dialerId)}/${label}.wav`);
           expect(wav.status).toBe(200);
           const m = alignedMatch(parseWav(wav.body).samples, sent);
+          // Sent once the session was active: every sample of the 10 s, in order.
           expect({ label, equal: m.equal, length: m.length }).toEqual({ label, equal: true, length: sent.length });
         }
+        for (const s of rec.streams as { label: string; received: number; lost: number }[]) expect({ label: s.label, lost: s.lost }).toEqual({ label: s.label, lost: 0 });
         expect((await emu.request('GET', `/emulator/recorder/rejections?callId=${encodeURIComponent(dialerId)}`)).json.rejections).toEqual([]);
       } finally {
         a.socket.close();
         b.socket.close();
       }
-    }, 60_000);
+    }, 90_000);
   }
 
   it('does not record a user who is not on the list: no SIPREC at all, the call and its media unaffected', async () => {
@@ -397,6 +421,120 @@ describe('recorder failover', () => {
       b.socket.close();
     }
   }, 30_000);
+});
+
+describe('recorder failover between two real recorders (a second ci-emulator as the global one)', () => {
+  let emu2: EmulatorProcess;
+  let app: App;
+  beforeAll(async () => {
+    // Same test PKI and registrations: the carrier's certificate is admitted by both.
+    emu2 = await startEmulator({ certsDir: emu.certsDir, configFile: JSON.parse(readFileSync(emuConfigFile, 'utf8')) });
+    app = await startApp(`uksouth=127.0.0.1:${emu.sipPort},global=127.0.0.1:${emu2.sipPort}`, { RECORDING_ATTEMPT_TIMEOUT: '1500ms' });
+  }, 60_000);
+  afterAll(async () => {
+    await emu.request('DELETE', '/emulator/recorder/faults');
+    await emu2?.stop();
+  }, 30_000);
+
+  it('the region recorder never answers → CANCELled after RECORDING_ATTEMPT_TIMEOUT (1.5 s), the global one records the call with its audio; the call completes', async () => {
+    expect((await emu.request('POST', '/emulator/recorder/faults', { json: { fault: 'no-answer', count: 1 } })).status).toBeLessThan(300);
+    const [a, b] = [await udpSocket(), await udpSocket()];
+    const dialerId = `dialer-noanswer-${randomBytes(4).toString('hex')}`;
+    try {
+      const c = await call(app, { caller: OTHER, callee: SELLER_CALLED, callerName: 'A', calleeName: 'B', dialerId, durationMs: 6000, a, b });
+      const at2 = async () => (await emu2.request('GET', `/emulator/recordings/${encodeURIComponent(dialerId)}`)).json;
+      await waitFor('the recording at the global recorder', async () => (await at2())?.state === 'active', 20_000, 50);
+      await recordingSteady(app, dialerId);
+      const sent = await sendAudio(a, c.aSide, 100, 4);
+      expect(ok(await c.uac)).toBe('ok');
+      expect(ok(await c.uas)).toBe('ok');
+      await waitFor('the session ended at the global recorder', async () => (await at2())?.state === 'ended', 10_000, 50);
+      const rec = await at2();
+      expect(rec).toMatchObject({ callId: dialerId, tenantId: TENANT, accountId: ACCOUNT });
+      const invite = (rec.requests as Req[])[0] as Req;
+      expect(header(invite, 'To')).toBe(`<sip:SRS@127.0.0.1:${emu2.sipPort};transport=tls>`);
+      // The caller's audio is what the seller hears (inbound call): all of it, sample-exact, at the global recorder.
+      const wav = await emu2.request('GET', `/emulator/recordings/${encodeURIComponent(dialerId)}/inbound.wav`);
+      expect(alignedMatch(parseWav(wav.body).samples, sent)).toMatchObject({ equal: true, length: sent.length });
+      // The region recorder got the INVITE, swallowed it, and then our CANCEL: no session there.
+      expect((await emu.request('GET', `/emulator/recordings/${encodeURIComponent(dialerId)}`)).status).toBe(404);
+      expect(app.output()).toMatch(new RegExp(`"callId":"${dialerId}".*"failure":\\{"kind":"timeout"\\},"msg":"SIPREC INVITE failed"`));
+      expect(app.output()).not.toMatch(new RegExp(`"callId":"${dialerId}".*"msg":"recording.failed"`));
+    } finally {
+      a.socket.close();
+      b.socket.close();
+    }
+  }, 60_000);
+
+  it('the recorder drops the TLS connection after its 200 OK → the session goes on: the BYE reaches it over a new connection, the call completes', async () => {
+    expect((await emu.request('POST', '/emulator/recorder/faults', { json: { fault: 'drop-tls', count: 1, afterMs: 300 } })).status).toBeLessThan(300);
+    const [a, b] = [await udpSocket(), await udpSocket()];
+    const dialerId = `dialer-droptls-${randomBytes(4).toString('hex')}`;
+    try {
+      const c = await call(app, { caller: OTHER, callee: SELLER_CALLED, callerName: 'A', calleeName: 'B', dialerId, durationMs: 5000, a, b });
+      await waitFor('the TLS connection dropped by the recorder', async () => ((await recording(dialerId))?.timeline as { event: string }[] | undefined)?.some((e) => e.event === 'tls-dropped') || undefined, 20_000, 50);
+      await recordingSteady(app, dialerId);
+      const sent = await sendAudio(b, c.bSide, 100, 5);
+      expect(ok(await c.uac)).toBe('ok');
+      expect(ok(await c.uas)).toBe('ok');
+      await waitFor('the session ended', async () => (await recording(dialerId))?.state === 'ended', 10_000, 50);
+      const rec = await recording(dialerId);
+      const bye = (rec.requests as Req[]).find((r) => r.method === 'BYE');
+      expect(bye && header(bye, 'X-AccountId')).toBe(ACCOUNT);
+      expect(bye?.response.status).toBe(200);
+      // The media never used the TLS connection: the seller's audio (the callee's, inbound call) is all there.
+      const wav = await emu.request('GET', `/emulator/recordings/${encodeURIComponent(dialerId)}/outbound.wav`);
+      expect(alignedMatch(parseWav(wav.body).samples, sent)).toMatchObject({ equal: true, length: sent.length });
+    } finally {
+      a.socket.close();
+      b.socket.close();
+    }
+  }, 60_000);
+});
+
+describe('the recorder is lost mid-call (its process killed): the next recorder takes over', () => {
+  let region: EmulatorProcess;
+  let global: EmulatorProcess;
+  let app: App;
+  beforeAll(async () => {
+    const started = await Promise.all([0, 1].map(() => startEmulator({ certsDir: emu.certsDir, configFile: JSON.parse(readFileSync(emuConfigFile, 'utf8')) })));
+    [region, global] = [started[0] as EmulatorProcess, started[1] as EmulatorProcess];
+    app = await startApp(`uksouth=127.0.0.1:${region!.sipPort},global=127.0.0.1:${global!.sipPort}`);
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all([region?.stop(), global?.stop()]);
+  }, 30_000);
+
+  it('the TLS connection resets, the in-dialog probe finds nobody → a new subscription and SIPREC INVITE to the global recorder, which records the rest of the call sample-exact', async () => {
+    const [a, b] = [await udpSocket(), await udpSocket()];
+    const dialerId = `dialer-lost-${randomBytes(4).toString('hex')}`;
+    const at = (e: EmulatorProcess) => async () => (await e.request('GET', `/emulator/recordings/${encodeURIComponent(dialerId)}`)).json;
+    try {
+      const c = await call(app, { caller: OTHER, callee: SELLER_CALLED, callerName: 'A', calleeName: 'B', dialerId, durationMs: 9000, a, b });
+      await waitFor('the recording at the region recorder', async () => (await at(region)())?.state === 'active', 20_000, 50);
+      await recordingSteady(app, dialerId);
+      await sendAudio(b, c.bSide, 25, 6);
+      process.kill(region.pid, 'SIGKILL');
+      await waitFor('the recording at the global recorder', async () => (await at(global)())?.state === 'active', 20_000, 50);
+      await recordingSteady(app, dialerId);
+      const after = await sendAudio(b, c.bSide, 150, 7);
+      expect(ok(await c.uac)).toBe('ok');
+      expect(ok(await c.uas)).toBe('ok');
+      await waitFor('the session ended at the global recorder', async () => (await at(global)())?.state === 'ended', 10_000, 50);
+      const rec = await at(global)();
+      expect(rec).toMatchObject({ callId: dialerId, tenantId: TENANT, accountId: ACCOUNT });
+      expect(rec.metadata.parsed.extensionParameters).toEqual({ Role: 'inbound', CallerDisplayName: 'A', CalleeDisplayName: 'B' });
+      // What the seller said after the takeover, every sample of it, at the global recorder.
+      const wav = await global.request('GET', `/emulator/recordings/${encodeURIComponent(dialerId)}/outbound.wav`);
+      expect(alignedMatch(parseWav(wav.body).samples, after)).toMatchObject({ equal: true, length: after.length });
+      expect(app.output()).toMatch(new RegExp(`"callId":"${dialerId}".*"msg":"recorder lost: the SIPREC session is gone"`));
+      expect(app.output()).toMatch(new RegExp(`"callId":"${dialerId}".*"event":"recording.started","recorder":"sip:SRS@127\\.0\\.0\\.1:${global.sipPort};transport=tls"`));
+      expect(app.output()).not.toMatch(new RegExp(`"callId":"${dialerId}".*"msg":"recording.failed"`));
+    } finally {
+      a.socket.close();
+      b.socket.close();
+    }
+  }, 60_000);
 });
 
 describe('recording events and recording.control on Kafka (KAFKA_BROKERS set)', () => {

@@ -45,6 +45,14 @@ export interface RecordingSessionInit {
   failover: FailoverPolicy;
 }
 
+export interface RecordingSnapshot {
+  phase: RecordingState['phase'];
+  recorder?: string;
+  reason?: string;
+  attempts: number;
+  busy: boolean;
+}
+
 const describe = (err: unknown) => (err instanceof Error ? err.message : typeof err === 'string' ? err : JSON.stringify(err));
 
 /**
@@ -65,6 +73,7 @@ export class RecordingSession {
   private subscriptions = 0;
   private readonly idleWaiters: (() => void)[] = [];
   private inflight = 0;
+  private probing = false;
 
   constructor(
     private readonly init: RecordingSessionInit,
@@ -79,8 +88,15 @@ export class RecordingSession {
     return this.state.phase;
   }
 
-  get snapshot(): { phase: string; recorder?: string; reason?: string; attempts: number } {
-    return { phase: this.state.phase, ...(this.state.recorder ? { recorder: this.state.recorder.uri } : {}), ...(this.state.reason ? { reason: this.state.reason } : {}), attempts: this.state.attempts };
+  /** Where the recording stands; `busy` while a request or an rtpengine command is in flight (media may not be forked yet). */
+  get snapshot(): RecordingSnapshot {
+    return {
+      phase: this.state.phase,
+      ...(this.state.recorder ? { recorder: this.state.recorder.uri } : {}),
+      ...(this.state.reason ? { reason: this.state.reason } : {}),
+      attempts: this.state.attempts,
+      busy: this.inflight > 0 || this.state.pending !== undefined,
+    };
   }
 
   /** Nothing left to do: ended (stopped/failed) and no request in flight. */
@@ -99,6 +115,38 @@ export class RecordingSession {
         resolve();
       });
     });
+  }
+
+  /** The recorder it is recording at (host, port), while the SIPREC dialog is up. */
+  get recorderInUse(): RecorderTarget | undefined {
+    return this.state.dialog ? this.state.recorder : undefined;
+  }
+
+  /**
+   * The recorder's connection dropped: ask the recorder (in-dialog OPTIONS)
+   * whether the session is still there. Yes → nothing changes (the media never
+   * used that connection). No → the recorder is lost: the next one takes over,
+   * or recording.failed.
+   */
+  probe(why: string, timeoutMs: number): void {
+    const target = this.recorderInUse;
+    const dialog = target ? this.dialogs.get(target.uri) : undefined;
+    if (!target || !dialog || this.probing) return;
+    this.probing = true;
+    const log = { callId: this.init.ctx.callId, recorder: target.uri, why };
+    void this.track(
+      this.deps.srs.probe(dialog, this.init.accountId, timeoutMs).then((r) => {
+        this.probing = false;
+        if (r.alive) {
+          this.deps.logger.info({ ...log, status: r.status }, 'recorder connection dropped; the SIPREC session is still there');
+          return;
+        }
+        this.deps.logger.warn({ ...log, failure: r.failure }, 'recorder lost: the SIPREC session is gone');
+        this.deps.pool.report(target, { ok: false, failure: r.failure });
+        if (this.dialogs.get(target.uri) === dialog) this.dialogs.delete(target.uri);
+        this.dispatch({ type: 'srs-lost', recorder: target.uri, failure: r.failure });
+      }),
+    );
   }
 
   dispatch(event: RecordingEvent): void {

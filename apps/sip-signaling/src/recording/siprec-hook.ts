@@ -1,9 +1,11 @@
+import { isIP } from 'node:net';
+import type { ConnectionClosed } from '@ci-connector/sip';
 import type { RecordingPolicy, TenantStore } from '@ci-connector/recording-policy';
 import type { Tenant } from '@ci-connector/tenancy';
 import { FailoverPolicy, type FailoverPolicyOptions, type RecorderTarget } from '@ci-connector/siprec';
 import { decideRecording, type CallEnd, type MediaChange, type RecordingCallContext, type RecordingHook } from './recording-hook';
 import type { RecorderPool, RecordingControlCommand, RecordingControlSource } from './ports';
-import { RecordingSession, type RecordingSessionDeps, type SessionLogger } from './recording-session';
+import { RecordingSession, type RecordingSessionDeps, type RecordingSnapshot, type SessionLogger } from './recording-session';
 
 export type PolicyUnavailable = 'skip' | 'record';
 
@@ -21,6 +23,10 @@ export interface SiprecHookOptions {
   failover: FailoverPolicyOptions;
   /** How long a tenant read from Redis is reused (and kept as the fallback when Redis fails). */
   tenantCacheMs?: number;
+  /** The SIPREC stack's connections: one the recorder closes (or that fails) makes its sessions check they still exist. */
+  connections?: { onConnectionClosed(handler: (c: ConnectionClosed) => void): () => void };
+  /** How long that check (an in-dialog OPTIONS) may take before the recorder counts as lost. Default the failover's attempt timeout. */
+  probeTimeoutMs?: number;
 }
 
 interface Pending {
@@ -60,6 +66,25 @@ export class SiprecRecordingHook implements RecordingHook {
   constructor(private readonly o: SiprecHookOptions) {
     this.failover = new FailoverPolicy(o.failover);
     o.control?.onCommand((c) => this.command(c));
+    o.connections?.onConnectionClosed((c) => {
+      if (c.closedBy === 'peer' && c.protocol === 'tls' && c.direction === 'outbound') this.connectionLost(c);
+    });
+  }
+
+  /**
+   * A recorder closed our TLS connection (or it failed): each session at that
+   * recorder probes its dialog. A target named by host name matches on its port
+   * (the address it resolved to is not kept).
+   */
+  connectionLost(c: Pick<ConnectionClosed, 'remote' | 'id'>): void {
+    const timeout = this.o.probeTimeoutMs ?? this.failover.attemptTimeoutMs;
+    for (const p of this.calls.values()) {
+      const t = p.session?.recorderInUse;
+      if (!t || t.port !== c.remote.port) continue;
+      const host = t.host.replace(/^\[|\]$/g, '');
+      if (isIP(host) !== 0 && host !== c.remote.address) continue;
+      p.session?.probe(`connection ${c.id} to ${c.remote.address}:${c.remote.port} closed by the recorder`, timeout);
+    }
   }
 
   get activeSessions(): number {
@@ -69,7 +94,7 @@ export class SiprecRecordingHook implements RecordingHook {
   }
 
   /** The recording state of a call (admin, tests). */
-  sessionOf(callId: string): RecordingSession['snapshot'] | undefined {
+  sessionOf(callId: string): RecordingSnapshot | undefined {
     const sip = this.byCallId.get(callId);
     return sip ? this.calls.get(sip)?.session?.snapshot : undefined;
   }

@@ -88,12 +88,14 @@ export class SrsClient {
       return { result: Promise.resolve({ ok: false, failure: { kind: 'transport', message: err instanceof Error ? err.message : String(err) } }), cancel: () => undefined };
     }
     let abandoned = false;
+    // A 2xx crossing the CANCEL is BYE'd by the stack: with X-AccountId, which the recorder requires on every BYE (else it keeps the session).
+    const cancelOpts = { byeHeaders: [['X-AccountId', req.accountId]] as [string, string][] };
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<SrsInviteOutcome>((resolve) => {
       timer = setTimeout(() => {
         abandoned = true;
         try {
-          call.cancel('no answer in time');
+          call.cancel('no answer in time', cancelOpts);
         } catch {
           // nothing to cancel
         }
@@ -120,7 +122,7 @@ export class SrsClient {
       cancel: () => {
         abandoned = true;
         try {
-          call.cancel('recording stopped');
+          call.cancel('recording stopped', cancelOpts);
         } catch {
           // already final
         }
@@ -137,6 +139,29 @@ export class SrsClient {
     } catch (err) {
       return { ok: false, failure: { kind: 'transport', message: err instanceof Error ? err.message : String(err) } };
     }
+  }
+
+  /**
+   * After the recorder's connection dropped: is the SIPREC dialog still there?
+   * An in-dialog OPTIONS with X-AccountId (over a new connection when needed).
+   * Any real answer but 481 means it is (405/501 too: the dialog was found);
+   * 481, no answer in `timeoutMs`, or no connection means it is gone.
+   */
+  async probe(dialog: Dialog, accountId: string, timeoutMs: number): Promise<{ alive: true; status: number } | { alive: false; failure: RecorderFailure }> {
+    if (dialog.state === 'terminated') return { alive: false, failure: { kind: 'status', status: 481, reason: 'dialog terminated' } };
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<{ alive: false; failure: RecorderFailure }>((resolve) => {
+      timer = setTimeout(() => resolve({ alive: false, failure: { kind: 'timeout' } }), timeoutMs);
+      timer.unref();
+    });
+    const asked = dialog.request('OPTIONS', { headers: [['X-AccountId', accountId]] }).then(
+      (res): { alive: true; status: number } | { alive: false; failure: RecorderFailure } => {
+        if (isSyntheticResponse(res) || res.status === 481) return { alive: false, failure: failureOf(res) };
+        return { alive: true, status: res.status };
+      },
+      (err: unknown) => ({ alive: false as const, failure: { kind: 'transport' as const, message: err instanceof Error ? err.message : String(err) } }),
+    );
+    return Promise.race([asked, timeout]).finally(() => clearTimeout(timer));
   }
 
   /** BYE with X-AccountId; resolves whatever happens (the dialog is over either way). */

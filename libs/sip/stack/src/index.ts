@@ -13,4 +13,5 @@ export {
   type BoundListener,
   type InboundMessage,
   type SendTarget,
+  type ConnectionClosed,
 } from '@ci-connector/sip-transport';

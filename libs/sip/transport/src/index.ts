@@ -19,6 +19,7 @@ export type {
   SendTarget,
   SendResult,
   ConnectionInfo,
+  ConnectionClosed,
   TlsServerOptions,
   TlsClientOptions,
   TlsClientIdentity,

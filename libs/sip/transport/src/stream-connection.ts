@@ -37,6 +37,8 @@ export class StreamConnection {
   key: string | undefined;
   private holds = 0;
   private closedFlag = false;
+  /** We asked for the close (idle, close(), destroy()): anything else is the peer's doing or a failure. */
+  private closedLocally = false;
   private readonly framer: StreamFramer;
   private readonly idleTimer: NodeJS.Timeout;
   private readonly closedPromise: Promise<void>;
@@ -110,6 +112,7 @@ export class StreamConnection {
 
   /** Ends politely, destroys after closeTimeoutMs; resolves once the socket is closed. */
   close(): Promise<void> {
+    this.closedLocally = true;
     if (!this.socket.destroyed) {
       this.socket.end();
       setTimeout(() => this.socket.destroy(), this.settings.closeTimeoutMs).unref();
@@ -118,6 +121,7 @@ export class StreamConnection {
   }
 
   destroy(): Promise<void> {
+    this.closedLocally = true;
     this.socket.destroy();
     return this.closedPromise;
   }
@@ -148,6 +152,11 @@ export class StreamConnection {
     this.closedFlag = true;
     clearTimeout(this.idleTimer);
     this.events.closed(this);
+  }
+
+  /** Who ended it: known once closed. */
+  get closedBy(): 'peer' | 'local' {
+    return this.closedLocally ? 'local' : 'peer';
   }
 
   private onIdle(): void {

@@ -18,6 +18,7 @@ import type {
   TlsClientIdentity,
   TlsPeerInfo,
   TransportLayerOptions,
+  ConnectionClosed,
 } from './types';
 
 /** UDP, TCP and TLS behind one interface; it moves whole SIP messages as bytes and never parses them. */
@@ -30,6 +31,8 @@ export interface TransportLayer {
   onMessage(handler: MessageHandler): () => void;
   /** Failures not tied to a send(): refused clients, framing errors, socket errors. */
   onError(handler: ErrorHandler): () => void;
+  /** Every stream connection that closes (either side), after it left the pool; returns a function that unsubscribes. */
+  onConnectionClosed(handler: (closed: ConnectionClosed) => void): () => void;
   /** Sends one whole message; rejects with a TransportError. */
   send(target: SendTarget, data: Buffer): Promise<SendResult>;
   /** Keeps a stream connection past its idle timeout (e.g. for a dialog's life) until the returned release() is called; undefined when the connection is gone. */
@@ -56,6 +59,7 @@ export function createTransportLayer(options: TransportLayerOptions = {}): Trans
 class TransportLayerImpl implements TransportLayer {
   private readonly messageHandlers = new Set<MessageHandler>();
   private readonly errorHandlers = new Set<ErrorHandler>();
+  private readonly closedHandlers = new Set<(closed: ConnectionClosed) => void>();
   private readonly pool = new ConnectionPool();
   private readonly udp: UdpTransport;
   private readonly streams: StreamListeners;
@@ -85,7 +89,10 @@ class TransportLayerImpl implements TransportLayer {
         this.emitMessage(conn.tlsPeer ? { ...m, tlsPeer: conn.tlsPeer } : m);
       },
       error: emitError,
-      closed: (conn) => this.pool.remove(conn),
+      closed: (conn) => {
+        this.pool.remove(conn);
+        this.emitClosed(conn);
+      },
     };
   }
 
@@ -101,6 +108,11 @@ class TransportLayerImpl implements TransportLayer {
   onMessage(handler: MessageHandler): () => void {
     this.messageHandlers.add(handler);
     return () => this.messageHandlers.delete(handler);
+  }
+
+  onConnectionClosed(handler: (closed: ConnectionClosed) => void): () => void {
+    this.closedHandlers.add(handler);
+    return () => this.closedHandlers.delete(handler);
   }
 
   onError(handler: ErrorHandler): () => void {
@@ -222,6 +234,17 @@ class TransportLayerImpl implements TransportLayer {
       } catch (err) {
         // One failing consumer must not stop the socket's reading or the other consumers.
         this.emitError(new TransportError('handler-failed', `an onMessage handler threw: ${err instanceof Error ? err.message : String(err)}`, { cause: err, ...(m.connectionId ? { connectionId: m.connectionId } : {}), remote: m.remote }));
+      }
+    }
+  }
+
+  private emitClosed(conn: StreamConnection): void {
+    const closed: ConnectionClosed = { id: conn.id, protocol: conn.protocol, direction: conn.settings.direction, local: conn.local, remote: conn.remote, closedBy: conn.closedBy };
+    for (const handler of this.closedHandlers) {
+      try {
+        handler(closed);
+      } catch (err) {
+        this.emitError(new TransportError('handler-failed', `an onConnectionClosed handler threw: ${err instanceof Error ? err.message : String(err)}`, { cause: err, connectionId: conn.id, remote: conn.remote }));
       }
     }
   }

@@ -87,6 +87,17 @@ export interface ConnectionInfo {
   tlsPeer?: TlsPeerInfo;
 }
 
+/** A stream connection that has closed, and who closed it. */
+export interface ConnectionClosed {
+  id: string;
+  protocol: 'tcp' | 'tls';
+  direction: 'inbound' | 'outbound';
+  local: Endpoint;
+  remote: Endpoint;
+  /** `peer`: the other side ended it, or it failed (reset, broken pipe, framing); `local`: we closed it (idle, closeConnection, shutdown). */
+  closedBy: 'peer' | 'local';
+}
+
 type Pem = string | Buffer;
 
 export interface TlsServerOptions {

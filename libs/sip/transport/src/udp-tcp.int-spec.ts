@@ -162,6 +162,28 @@ describe('TCP', () => {
     expect(a.layer.holdConnection(inbound.connectionId!)).toBeUndefined();
   });
 
+  it('tells who closed a connection: the peer (both ends see it, the closing end as local), or ourselves', async () => {
+    const a = await layerWith(['tcp']);
+    const b = await layerWith([]);
+    const seenA: { id: string; closedBy: string; direction: string }[] = [];
+    const seenB: { id: string; closedBy: string; direction: string; remote: { port: number } }[] = [];
+    a.layer.onConnectionClosed((c) => seenA.push(c));
+    b.layer.onConnectionClosed((c) => seenB.push(c));
+    const sent = await b.layer.send({ protocol: 'tcp', host: HOST, port: a.bound.tcp!.port }, Buffer.from('MESSAGE sip:a SIP/2.0\r\nContent-Length: 0\r\n\r\n'));
+    const inbound = await a.inbox.nextMessage();
+    // A closes the connection B opened: for B that is the peer's doing, for A its own.
+    await a.layer.closeConnection(inbound.connectionId!);
+    await waitFor('B to see the close', () => seenB.length === 1, 3000);
+    expect(seenB).toEqual([expect.objectContaining({ id: sent.connectionId, closedBy: 'peer', direction: 'outbound', protocol: 'tcp', remote: { address: HOST, port: a.bound.tcp!.port } })]);
+    expect(seenA).toEqual([expect.objectContaining({ id: inbound.connectionId, closedBy: 'local', direction: 'inbound' })]);
+    // A raw peer that resets its connection.
+    const raw = await rawConnect(a.bound.tcp!.port);
+    await waitFor('the raw connection accepted', () => a.layer.connections().length === 1, 3000);
+    raw.resetAndDestroy();
+    await waitFor('A to see the reset', () => seenA.length === 2, 3000);
+    expect(seenA[1]).toMatchObject({ closedBy: 'peer', direction: 'inbound' });
+  });
+
   it('closes a connection that sends an oversize message, reports too-large, and keeps serving others', async () => {
     const a = await layerWith(['tcp']);
     const raw = await rawConnect(a.bound.tcp!.port);

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { FailoverPolicy } from '../recorders/failover';
 import { recorderTargets, type RecorderTarget } from '../recorders/targets';
 import { attributes, directionOf, parseSdp } from '../sdp/sdp';
-import { toSiprecOffer, type SiprecOffer } from '../sdp/siprec-sdp';
+import { inactiveOffer, toSiprecOffer, type SiprecOffer } from '../sdp/siprec-sdp';
 import { initialRecordingState, RECORDING_COMMAND_TYPES, reduceRecording, type RecordingCommand, type RecordingEvent, type RecordingSessionConfig, type RecordingState } from './session';
 
 const fixture = JSON.parse(readFileSync(join(__dirname, '../__fixtures__/rtpengine-subscribe-request.json'), 'utf8')) as Record<'narrowed' | 'default', { sdp: string; 'media-labels': Record<string, { tag: string }> }>;
@@ -286,6 +286,43 @@ describe('stopping', () => {
     expect(reduceRecording(t.state, { type: 'bye-completed' }, 9002).commands).toEqual([]);
   });
 
+  it('the recorder is lost (connection dropped, probe failed): no BYE, unsubscribe, a new subscription and INVITE to the next recorder; recording.started names it', () => {
+    const lost = reduceRecording(active(), { type: 'srs-lost', recorder: REGIONAL.uri, failure: { kind: 'status', status: 481, reason: 'Call/Transaction Does Not Exist' } }, 9000);
+    expect(lost.state).toMatchObject({ phase: 'starting', targetIndex: 1, dialog: false, subscribed: false, pending: 'subscribe' });
+    expect(lost.commands).toEqual([{ type: 'unsubscribe' }, { type: 'subscribe-request', purpose: 'start' }]);
+    const sub = reduceRecording(lost.state, { type: 'media-subscribed', offer: offerB }, 9010);
+    expect(sub.commands).toEqual([{ type: 'send-invite', target: GLOBAL, sdp: offerB.sdp, attempt: 1, accountId: ACCOUNT }]);
+    const up = reduceRecording(sub.state, { type: 'srs-answered', recorder: GLOBAL.uri, sdp: answerTo(offerB.sdp) }, 9100);
+    expect(up.state).toMatchObject({ phase: 'active', recorder: GLOBAL, dialog: true });
+    expect(up.commands).toContainEqual({ type: 'publish', event: 'recording.started', recorder: GLOBAL.uri });
+  });
+
+  it('the last recorder is lost: unsubscribe, recording.failed naming it; a paused session taken over is paused again once up', () => {
+    const onGlobal = (() => {
+      const s = reduceRecording(active(), { type: 'srs-lost', recorder: REGIONAL.uri, failure: { kind: 'timeout' } }, 9000).state;
+      const s2 = reduceRecording(s, { type: 'media-subscribed', offer: offerB }, 9010).state;
+      return reduceRecording(s2, { type: 'srs-answered', recorder: GLOBAL.uri, sdp: answerTo(offerB.sdp) }, 9100).state;
+    })();
+    const t = reduceRecording(onGlobal, { type: 'srs-lost', recorder: GLOBAL.uri, failure: { kind: 'transport', message: 'connect ECONNREFUSED' } }, 9500);
+    expect(t.state.phase).toBe('failed');
+    expect(t.commands).toEqual([{ type: 'unsubscribe' }, { type: 'publish', event: 'recording.failed', recorder: GLOBAL.uri, reason: expect.stringContaining(`${GLOBAL.uri} lost: `) }]);
+
+    const paused = run(active(), { type: 'pause' }).state;
+    const p2 = reduceRecording(paused, { type: 'srs-answered', recorder: REGIONAL.uri, sdp: answerTo(inactiveOffer(sent(paused))) }, 5000).state;
+    expect(p2.phase).toBe('paused');
+    const taken = run(p2, { type: 'srs-lost', recorder: REGIONAL.uri, failure: { kind: 'timeout' } }, { type: 'media-subscribed', offer: offerB });
+    const up = reduceRecording(taken.state, { type: 'srs-answered', recorder: GLOBAL.uri, sdp: answerTo(offerB.sdp) }, 9000);
+    // Up at the global recorder, then paused there at once (unsubscribe + re-INVITE all inactive).
+    expect(up.commands.map((c) => c.type)).toEqual(['subscribe-answer', 'publish', 'unsubscribe', 'send-reinvite']);
+  });
+
+  it('a lost event for another recorder, or while not established, changes nothing', () => {
+    const s = active();
+    expect(reduceRecording(s, { type: 'srs-lost', recorder: GLOBAL.uri, failure: { kind: 'timeout' } }, 9000)).toEqual({ state: s, commands: [] });
+    const starting = run(initialRecordingState(config()), { type: 'call-answered' }).state;
+    expect(reduceRecording(starting, { type: 'srs-lost', recorder: REGIONAL.uri, failure: { kind: 'timeout' } }, 9000).commands).toEqual([]);
+  });
+
   it('session timer expiry: BYE, unsubscribe, recording.failed', () => {
     const t = reduceRecording(active(), { type: 'session-timer-expired' }, 9000);
     expect(t.state.phase).toBe('failed');
@@ -299,7 +336,7 @@ describe('properties over any sequence of events', () => {
     fc.constantFrom(offerA, offerB).map((offer): RecordingEvent => ({ type: 'media-subscribed', offer })),
     fc.constantFrom(REGIONAL.uri, GLOBAL.uri, 'sip:other').chain((recorder) =>
       fc.oneof(
-        fc.constantFrom<RecordingEvent>({ type: 'srs-failure', recorder, failure: { kind: 'status', status: 503 } }, { type: 'srs-failure', recorder, failure: { kind: 'status', status: 403 } }, { type: 'srs-failure', recorder, failure: { kind: 'timeout' } }, { type: 'srs-failure', recorder, failure: { kind: 'status', status: 481 } }),
+        fc.constantFrom<RecordingEvent>({ type: 'srs-failure', recorder, failure: { kind: 'status', status: 503 } }, { type: 'srs-failure', recorder, failure: { kind: 'status', status: 403 } }, { type: 'srs-failure', recorder, failure: { kind: 'timeout' } }, { type: 'srs-failure', recorder, failure: { kind: 'status', status: 481 } }, { type: 'srs-lost', recorder, failure: { kind: 'transport', message: 'refused' } }),
         fc.constantFrom('good', 'plain', 'garbage').map((kind): RecordingEvent => ({ type: 'srs-answered', recorder, sdp: kind })),
       ),
     ),
@@ -326,7 +363,8 @@ describe('properties over any sequence of events', () => {
           if (t.state.phase === 'active' || t.state.phase === 'paused') expect(t.state.dialog).toBe(true);
           s = t.state;
         });
-        expect(started).toBeLessThanOrEqual(events.filter((e) => e.type === 'start' || e.type === 'call-answered').length);
+        // Each recording.started answers a start (the answer, a command) or takes over from a lost recorder.
+        expect(started).toBeLessThanOrEqual(events.filter((e) => e.type === 'start' || e.type === 'call-answered' || e.type === 'srs-lost').length);
       }),
       { numRuns: 300 },
     );

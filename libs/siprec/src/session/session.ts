@@ -79,6 +79,12 @@ export type RecordingEvent =
   | { type: 'call-ended' }
   /** The recorder sent BYE (it stops recording). */
   | { type: 'srs-bye' }
+  /**
+   * The recorder of the established session is gone: its connection dropped and
+   * an in-dialog probe failed (481, no answer, no connection). The next recorder
+   * takes over (a new subscription, a new SIPREC INVITE), or the session fails.
+   */
+  | { type: 'srs-lost'; recorder: string; failure: RecorderFailure }
   /** Our BYE got its final response, or none in time: the dialog is over either way. */
   | { type: 'bye-completed' }
   /** The SIPREC dialog's session timer (RFC 4028) expired without a refresh. */
@@ -157,6 +163,9 @@ export function reduceRecording(state: RecordingState, event: RecordingEvent, no
       break;
     case 'srs-bye':
       h.srsBye();
+      break;
+    case 'srs-lost':
+      h.srsLost(event.recorder, event.failure);
       break;
     case 'bye-completed':
       h.byeCompleted();
@@ -448,6 +457,33 @@ class Handlers {
     if (s.subscribed) this.out.push({ type: 'unsubscribe' });
     s.subscribed = false;
     this.toStopped('the recorder ended the session (BYE)');
+  }
+
+  srsLost(recorder: string, failure: RecorderFailure) {
+    const s = this.s;
+    const lost = s.recorder;
+    if (!s.dialog || lost?.uri !== recorder || (s.phase !== 'active' && s.phase !== 'paused')) return;
+    // Mid-subscription (a media change or resume being prepared): its outcome would be taken for the new start's; let it land first.
+    if (s.pending === 'subscribe') return;
+    // A re-INVITE in flight to the lost recorder fails on its own: no longer awaited.
+    delete s.pending;
+    delete s.purpose;
+    s.dialog = false;
+    if (s.subscribed) this.out.push({ type: 'unsubscribe' });
+    s.subscribed = false;
+    const what = `${recorder} lost: ${describeFailure(failure)}`;
+    const failedIndex = Math.max(0, this.cfg.targets.findIndex((t) => t.uri === recorder));
+    const decision = this.cfg.failover.decide(failure, { failedIndex, targetCount: this.cfg.targets.length, attempts: 1, startedAt: this.now, now: this.now });
+    if (decision.action === 'give-up') {
+      this.toFailed(`${what} (${decision.reason})`);
+      return;
+    }
+    // Start again at the next recorder, with a new subscription (new keys): the pause wanted, if any, is applied once it is up.
+    Object.assign(s, { phase: 'starting', targetIndex: decision.targetIndex, attempts: 0, startedAt: this.now, failures: [{ recorder, failure: `lost: ${describeFailure(failure)}` }], mediaDirty: false });
+    delete s.recorder;
+    delete s.offer;
+    delete s.sentSdp;
+    this.subscribe('start');
   }
 
   byeCompleted() {

@@ -73,7 +73,9 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Em
   const ca = readFileSync(join(certsDir, 'ca.pem'));
   const httpsPort = await freePort();
   const sipPort = await freePort();
-  const base = 32000 + Math.floor(Math.random() * 100) * 200;
+  // Below Linux's ephemeral ports (32768+, where freePort and sipp's sockets land) and
+  // the local stack's rtpengine range (30000-30999): 50 slots of 200 in 20000-29999.
+  const base = 20000 + Math.floor(Math.random() * 50) * 200;
   const mediaPorts = { min: base, max: base + 199 };
   const recordingsDir = join(work, 'recordings');
   const env: Record<string, string> = {
