@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # Runs ci-connector on this machine: the real Redis, Kafka and rtpengine
-# (deploy/local), the services and the ci-emulator (the local double of
-# Microsoft's side: Entra, providers API, SIPREC recorder, CIF page), each on
-# 127.0.0.1, then prints where each piece listens.
-# Usage: bash scripts/system.sh [up|status|down]
+# (deploy/local), the services (sip-signaling included) and the ci-emulator (the
+# local double of Microsoft's side: Entra, providers API, SIPREC recorder, CIF
+# page), each on 127.0.0.1, prints where each piece listens, onboards the demo
+# tenant and places one recorded call (the demo).
+# Usage: bash scripts/system.sh [up [--no-demo]|demo|status|down]
+#   up      start what is not running (what runs is reused), onboard the demo
+#           tenant, then the demo call; --no-demo stops after the start
+#   demo    onboard the demo tenant if needed, place one recorded call with sipp
+#           and print what happened (WAVs and metadata in <work>/demo/<call id>/)
+#   down    stop what up started; the local stack only if up started it
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -12,13 +18,18 @@ run=$work/run
 mkdir -p "$run"
 
 # The services this script runs: name, HTTP port variable and default.
-services=("skeleton:SKELETON_HTTP_PORT:18080" "registration-service:REGISTRATION_HTTP_PORT:18081" "policy-sync-worker:POLICY_SYNC_HTTP_PORT:18083")
+services=("skeleton:SKELETON_HTTP_PORT:18080" "registration-service:REGISTRATION_HTTP_PORT:18081" "policy-sync-worker:POLICY_SYNC_HTTP_PORT:18083" "sip-signaling:SIP_SIGNALING_HTTP_PORT:18084")
 registration_grpc_port=${REGISTRATION_GRPC_PORT:-18051}
+# sip-signaling's SIP listener (UDP and TCP), and where the demo's seller phone
+# (a sipp UAS, the demo tenant's nextHop) answers.
+sip_port=${SIP_SIGNALING_SIP_PORT:-15060}
+demo_uas_port=${DEMO_UAS_PORT:-15070}
 
 # The demo Entra app and customer tenant the emulator knows when no
 # CI_EMULATOR_CONFIG is given (the app authenticates with the test PKI's app.pem).
 demo_app=4d4d4d4d-4444-4444-8444-444444444444
 demo_tenant=c0c0c0c0-cccc-4ccc-8ccc-cccccccccccc
+demo_account=ACdemo0001
 
 # The ci-emulator: HTTPS (Entra token endpoint, providers API, /emulator/), the
 # SIPREC recorder on SIPS/TLS and its SRTP ports; its test PKI is minted once.
@@ -51,6 +62,11 @@ svc_up() {
   if ss -ltnH "sport = :$port" | grep -q .; then
     echo "system: $name: port 127.0.0.1:$port is taken by another process: $(ss -ltnpH "sport = :$port" | sed 's/.*users://')" >&2
     return 1
+  fi
+  if [ "$name" = sip-signaling ]; then
+    port_taken udp "$sip_port" "$name (SIP)" && return 1
+    port_taken tcp "$sip_port" "$name (SIP)" && return 1
+    write_sip_tenants
   fi
   # shellcheck source=/dev/null
   source "$work/stack/endpoints.env"
@@ -94,7 +110,33 @@ svc_env() {
   case $1 in
     registration-service) printf '%s\n' "${ci[@]}" "GRPC_HOST=127.0.0.1" "GRPC_PORT=$registration_grpc_port" "ADMIN_API_KEY=$(admin_key)" ;;
     policy-sync-worker) printf '%s\n' "${ci[@]}" ;;
+    # The B2BUA on loopback, media in deploy/local's rtpengine, the policy in its
+    # Redis, events to its Kafka; it records with the carrier's certificate of the
+    # emulator's test PKI, every region's recorder being the emulator.
+    sip-signaling) printf '%s\n' "SIP_HOST=127.0.0.1" "SIP_UDP_PORT=$sip_port" "SIP_TCP_PORT=$sip_port" \
+      "SIP_TENANTS_FILE=$run/sip-signaling-tenants.json" \
+      "RTPENGINE_HOST=${CI_RTPENGINE_NG%:*}" "RTPENGINE_PORT=${CI_RTPENGINE_NG##*:}" \
+      "RECORDING_TLS_CERT_FILE=$emu_certs/carrier.pem" "RECORDING_TLS_KEY_FILE=$emu_certs/carrier-key.pem" \
+      "RECORDING_TLS_CA_FILE=$emu_certs/ca.pem" "RECORDING_SRC_DOMAIN=sbc.carrier.example" \
+      "RECORDER_HOST_OVERRIDES=*=127.0.0.1:$emu_sip_port" ;;
   esac
+}
+
+# sip-signaling's tenants: the demo tenant's calls are the ones to its sellers'
+# numbers (the emulator's generated users have +1 555 numbers), routed to the
+# demo's seller phone; the call id is the dialer's X-Dialer-Call-Id.
+write_sip_tenants() {
+  cat > "$run/sip-signaling-tenants.json" <<JSON
+{
+  "tenants": {
+    "$demo_tenant": {
+      "match": { "calledNumbers": ["+1555*"] },
+      "nextHop": "sip:127.0.0.1:$demo_uas_port",
+      "dialerCallIdHeader": "X-Dialer-Call-Id"
+    }
+  }
+}
+JSON
 }
 
 # The bootstrap admin API key of registration-service: made once, kept (0600) in $run.
@@ -164,8 +206,61 @@ emu_endpoints() {
 
 port_of() { local var=${1#*:}; var=${var%%:*}; local def=${1##*:}; echo "${!var:-$def}"; }
 
+# Who started the local stack: `up` records the PIDs of the servers it started
+# in $stack_marker, and `down` stops the stack only while those same servers run.
+# A stack someone else started (CI's test command, another terminal) is left alone.
+stack_marker=$run/stack-started-by-system
+stack_pids() {
+  local c f out=()
+  for c in redis kafka rtpengine; do
+    f=$work/stack/$c/$c.pid
+    out+=("$c=$(tr -dc '0-9' <"$f" 2>/dev/null || true)")
+  done
+  echo "${out[*]}"
+}
+stack_ours() { [ -s "$stack_marker" ] && [ "$(cat "$stack_marker")" = "$(stack_pids)" ]; }
+
+stack_up() {
+  local ours=1
+  if stack_ours; then :
+  elif grep -Eq '^stack: +(redis|kafka|rtpengine) +(running|starting) ' <<<"$(bash deploy/local/stack.sh status 2>/dev/null || true)"; then
+    ours=0
+    echo "system: the local stack runs already (not started by system.sh): using it; down will leave it running"
+  fi
+  rm -f "$stack_marker"
+  bash deploy/local/stack.sh up
+  # What this script started (or restarted, were it ours) is recorded as ours.
+  [ "$ours" = 0 ] || stack_pids > "$stack_marker"
+}
+
+# The demo scripts' settings (scripts/demo/lib.mjs reads them).
+demo_env() {
+  # shellcheck source=/dev/null
+  source "$work/stack/endpoints.env"
+  export DEMO_WORK=$work DEMO_RUN=$run DEMO_TENANT=$demo_tenant DEMO_APP=$demo_app DEMO_ACCOUNT_ID=$demo_account \
+    DEMO_EMULATOR_URL=https://127.0.0.1:$emu_https_port DEMO_EMULATOR_CERTS=$emu_certs \
+    DEMO_REGISTRATION_URL=http://127.0.0.1:$(port_of "${services[1]}") DEMO_ADMIN_KEY_FILE=$run/admin-api-key \
+    DEMO_POLICY_SYNC_URL=http://127.0.0.1:$(port_of "${services[2]}") DEMO_SIP_SIGNALING_URL=http://127.0.0.1:$(port_of "${services[3]}") \
+    DEMO_SIP_PORT=$sip_port DEMO_UAS_PORT=$demo_uas_port DEMO_REDIS_URL=$CI_REDIS_URL DEMO_KAFKA_BROKERS=$CI_KAFKA_BROKERS \
+    DEMO_EVENTS_TOPIC=ci.recording.events.v1
+}
+
+# The demo: onboard the demo tenant (idempotent), then one recorded call.
+run_demo() {
+  demo_env
+  echo
+  node scripts/demo/onboard.mjs || { echo "system: onboarding the demo tenant failed (above); logs in $run/" >&2; return 1; }
+  node scripts/demo/call.mjs || { echo "system: the demo call failed (above); logs in $run/" >&2; return 1; }
+}
+
 case "${1:-up}" in
   up)
+    demo=1
+    case "${2:-}" in
+      "") ;;
+      --no-demo) demo=0 ;;
+      *) echo "usage: bash scripts/system.sh up [--no-demo]" >&2; exit 2 ;;
+    esac
     # shellcheck source=scripts/node-env.sh
     source scripts/node-env.sh
     lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
@@ -173,7 +268,7 @@ case "${1:-up}" in
       npm ci --no-audit --no-fund --loglevel=error
       echo "$lock_hash" > node_modules/.ci-lock-hash
     fi
-    bash deploy/local/stack.sh up
+    stack_up
     nx run-many -t build --outputStyle=static >/dev/null
     emu_up
     for s in "${services[@]}"; do svc_up "${s%%:*}" "$(port_of "$s")"; done
@@ -186,14 +281,35 @@ case "${1:-up}" in
       printf '  %-22s %s\n' "${s%%:*}" "http://127.0.0.1:$(port_of "$s")  (health: /health/live, /health/ready; log: $run/${s%%:*}.log)"
     done
     printf '  %-22s %s\n' "  registration gRPC" "127.0.0.1:$registration_grpc_port (ci_connector.registration.v1.TenantService)" \
-      "  admin API key" "$run/admin-api-key  (Authorization: Bearer \$(cat $run/admin-api-key))"
+      "  admin API key" "$run/admin-api-key  (Authorization: Bearer \$(cat $run/admin-api-key))" \
+      "  SIP (the trunk)" "sip:127.0.0.1:$sip_port (UDP, TCP); tenants: $run/sip-signaling-tenants.json" \
+      "  calls, drain" "http://127.0.0.1:$(port_of "${services[3]}")/calls, /drain"
     emu_endpoints
-    echo
-    echo "Onboard the demo tenant (docs/onboarding-a-tenant.md):"
-    echo "  K=\$(cat $run/admin-api-key); R=http://127.0.0.1:$(port_of "${services[1]}")"
-    echo "  curl -s -H \"Authorization: Bearer \$K\" -H 'Content-Type: application/json' \$R/tenants -d '{\"id\":\"$demo_tenant\",\"orgId\":\"ad3dca46-962a-4895-9f85-d25f3828781f\",\"displayName\":\"Contoso\",\"region\":\"uksouth\",\"accountId\":\"ACdemo0001\",\"certificate\":{\"subject\":\"sbc.carrier.example\",\"issuer\":\"ci-emulator test CA\"},\"sourceIpNetwork\":\"127.0.0.1\"}'"
-    echo "  curl -s -X POST -H \"Authorization: Bearer \$K\" \$R/tenants/$demo_tenant/register; curl -s -H \"Authorization: Bearer \$K\" \$R/tenants/$demo_tenant"
+    if stack_ours; then echo "  (the local stack was started by this script: down stops it too)"; else echo "  (the local stack was already running: down leaves it running)"; fi
+    if [ "$demo" = 1 ] && [ -n "${CI_EMULATOR_CONFIG:-}" ]; then
+      echo
+      echo "CI_EMULATOR_CONFIG is set: the emulator runs your directory, not the demo's; no demo (bash scripts/system.sh demo tries it anyway)"
+    elif [ "$demo" = 1 ]; then
+      run_demo || exit 1
+      echo
+      echo "Again: bash scripts/system.sh demo    By hand: docs/onboarding-a-tenant.md (admin key: $run/admin-api-key)"
+    else
+      echo
+      echo "The demo (onboard the demo tenant, one recorded call): bash scripts/system.sh demo"
+    fi
     echo "Stop everything with: bash scripts/system.sh down"
+    ;;
+  demo)
+    # shellcheck source=scripts/node-env.sh
+    source scripts/node-env.sh
+    [ -f "$work/stack/endpoints.env" ] || { echo "system: the local stack is not up (no $work/stack/endpoints.env): run bash scripts/system.sh up" >&2; exit 1; }
+    for s in "${services[@]}"; do
+      n=${s%%:*}
+      [ "$n" = skeleton ] && continue
+      pid_alive "$run/$n.pid" || { echo "system: $n is not running: run bash scripts/system.sh up" >&2; exit 1; }
+    done
+    pid_alive "$run/ci-emulator.pid" || { echo "system: ci-emulator is not running: run bash scripts/system.sh up" >&2; exit 1; }
+    run_demo || exit 1
     ;;
   status)
     rc=0
@@ -211,15 +327,22 @@ case "${1:-up}" in
       echo "ci-emulator: stopped"; rc=3
     fi
     bash deploy/local/stack.sh status || rc=3
+    if stack_ours; then echo "local stack: started by system.sh up (down stops it)"; else echo "local stack: not started by system.sh up (down leaves it running)"; fi
     exit $rc
     ;;
   down)
     for s in "${services[@]}"; do svc_down "${s%%:*}"; done
     svc_down ci-emulator
-    bash deploy/local/stack.sh down
+    if stack_ours; then
+      bash deploy/local/stack.sh down
+      rm -f "$stack_marker"
+    else
+      [ -f "$stack_marker" ] && { echo "system: the local stack was restarted since system.sh up started it: leaving it running"; rm -f "$stack_marker"; }
+      echo "system: the local stack (Redis, Kafka, rtpengine) was not started by system.sh up: left running (bash deploy/local/stack.sh down stops it)"
+    fi
     ;;
   *)
-    echo "usage: bash scripts/system.sh [up|status|down]" >&2
+    echo "usage: bash scripts/system.sh [up [--no-demo]|demo|status|down]" >&2
     exit 2
     ;;
 esac
