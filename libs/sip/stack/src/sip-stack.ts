@@ -135,10 +135,13 @@ export async function createSipStack(opts: SipStackOptions): Promise<SipStack> {
   });
 
   const contact = (protocol: SipProtocol, secure: boolean): string => {
-    const l = transport.addresses().find((x) => x.protocol === protocol) ?? transport.addresses()[0];
+    const own = transport.addresses().find((x) => x.protocol === protocol);
+    const l = own ?? transport.addresses()[0];
     const host = opts.advertisedHost ?? (l?.family === 6 ? `[${l.address}]` : (l?.address ?? '127.0.0.1'));
     const scheme = secure ? 'sips' : 'sip';
-    return `${scheme}:${opts.contactUser ?? 'ci-connector'}@${host}:${l?.port ?? 5060}${protocol === 'udp' || secure ? '' : `;transport=${protocol}`}`;
+    // No listener for this transport (a client-only stack, e.g. the SIPREC one): no port, rather than another
+    // transport's or a wrong default; the peer reaches us over the connection we opened.
+    return `${scheme}:${opts.contactUser ?? 'ci-connector'}@${host}${own ? `:${own.port}` : ''}${protocol === 'udp' || secure ? '' : `;transport=${protocol}`}`;
   };
 
   const ua = new DialogLayer({
