@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Dialog } from '@ci-connector/sip';
 import {
   buildRecordingMetadata,
+  checkSrsAnswer,
   initialRecordingState,
   reduceRecording,
   toRtpengineAnswer,
@@ -312,7 +313,9 @@ export class RecordingSession {
       attempt.result.then((r) => {
         if (this.pendingInvite?.uri === target.uri) this.pendingInvite = undefined;
         if (r.ok) {
-          this.deps.pool.report(target, { ok: true });
+          // A 2xx whose SDP we refuse (the reducer BYEs it and fails over) counts against the recorder too.
+          const check = checkSrsAnswer(sdp, r.sdp);
+          this.deps.pool.report(target, check.ok ? { ok: true } : { ok: false, failure: { kind: 'bad-answer', error: check.error } });
           this.dialogs.set(target.uri, r.dialog);
           this.watchDialog(target.uri, r.dialog);
           this.dispatch({ type: 'srs-answered', recorder: target.uri, sdp: r.sdp });

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { newTenant, parseTenantCreate, type Tenant } from '@ci-connector/tenancy';
 import type { RecordingCallContext } from './recording-hook';
@@ -109,3 +111,47 @@ describe('SiprecRecordingHook control commands', () => {
     expect(s.subscribes).toHaveLength(0);
   });
 });
+
+describe('SiprecRecordingHook recorder outcomes', () => {
+  // rtpengine's real `subscribe request` reply (libs/siprec's fixture), and a recorder that answers 2xx with plain RTP.
+  const fixture = JSON.parse(readFileSync(join(__dirname, '../../../../libs/siprec/src/__fixtures__/rtpengine-subscribe-request.json'), 'utf8')) as Record<'narrowed', { sdp: string; 'media-labels': Record<string, unknown> }>;
+
+  it('a 2xx whose SDP is refused (RTP/AVP) is reported to the pool as a failure (bad-answer), not a success, and BYEd', async () => {
+    const t = tenant('automatic');
+    const reports: RecorderOutcome[] = [];
+    const byes: unknown[] = [];
+    const warnings: string[] = [];
+    const srs = {
+      invite: (req: { sdp: string }) => ({
+        result: Promise.resolve({ ok: true, dialog: { on: () => undefined, state: 'confirmed' }, sdp: req.sdp.replace(/RTP\/SAVP/g, 'RTP/AVP').replace(/a=sendonly/g, 'a=recvonly').replace(/^a=crypto.*\r?\n/gm, '') }),
+        cancel: () => undefined,
+      }),
+      bye: async (d: unknown) => void byes.push(d),
+    } as unknown as SrsClient;
+    const hook = new SiprecRecordingHook({
+      policy: { isRecorded: async () => true },
+      tenants: { get: async () => t },
+      pool: { targetsFor: () => [{ uri: 'sip:SRS@127.0.0.1:15061;transport=tls', host: '127.0.0.1', port: 15061, region: 'uksouth' } as never], report: (_t, r) => void reports.push(r) },
+      session: {
+        rtpengine: { subscribeRequest: async () => ({ sdp: fixture.narrowed.sdp, mediaLabels: fixture.narrowed['media-labels'] }), subscribeAnswer: async () => ({}), unsubscribe: async () => ({}) } as never,
+        srs,
+        events: { publish: () => undefined },
+        rtpengineTimeoutMs: 100,
+      },
+      logger: { info: () => undefined, debug: () => undefined, warn: (o: object, m: string) => void warnings.push(`${m} ${JSON.stringify(o)}`) },
+      decisionTimeoutMs: 1000,
+      whenPolicyUnavailable: 'skip',
+      failover: { attemptTimeoutMs: 1000, totalBudgetMs: 5000, noFailoverStatuses: [] },
+    });
+    const { ctx } = setup(t);
+    Object.assign(ctx, { caller: { aor: 'sip:+15551234567@carrier.example', user: '+15551234567' }, callee: { aor: 'sip:+442079460018@carrier.example', user: '+442079460018' } });
+    const labels = Object.values(fixture.narrowed['media-labels']) as { tag: string }[];
+    (ctx.media as { tags: { a: string; b: string } }).tags = { a: labels[0]?.tag ?? 'ta', b: labels[1]?.tag ?? 'tb' };
+    await hook.onAnswer(ctx);
+    for (let i = 0; i < 100 && byes.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect({ warnings, reports }).toEqual({ warnings: expect.any(Array), reports: [{ ok: false, failure: { kind: 'bad-answer', error: expect.objectContaining({ code: expect.any(String) }) } }] });
+    expect(byes).toHaveLength(1);
+    expect(hook.sessionOf('call-1')).toMatchObject({ phase: 'failed' });
+  });
+});
+
