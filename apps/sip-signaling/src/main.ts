@@ -50,15 +50,13 @@ function transportOptions(config: SipSignalingConfig): SipStackOptions['transpor
   const tls = config.sip.tls;
   if (!tls) return {};
   const ca = tls.caFile ? readConfigured('SIP_TLS_CA_FILE', tls.caFile) : undefined;
+  const cert = readConfigured('SIP_TLS_CERT_FILE', tls.certFile);
+  const key = readConfigured('SIP_TLS_KEY_FILE', tls.keyFile);
   return {
-    tlsServer: {
-      cert: readConfigured('SIP_TLS_CERT_FILE', tls.certFile),
-      key: readConfigured('SIP_TLS_KEY_FILE', tls.keyFile),
-      ...(ca ? { ca } : {}),
-      requestCert: tls.requireClientCert,
-      rejectUnauthorized: true,
-    },
-    tlsClient: { ...(ca ? { ca } : {}) },
+    tlsServer: { cert, key, ...(ca ? { ca } : {}), requestCert: tls.requireClientCert, rejectUnauthorized: true },
+    // Our own TLS connections to trunk peers (a BYE after the peer's connection dropped) present the same
+    // certificate: a peer that demands client certificates accepts them (it needs the clientAuth usage).
+    tlsClient: { ...(ca ? { ca } : {}), identities: { trunk: { cert, key } }, defaultIdentity: 'trunk' },
   };
 }
 
@@ -124,6 +122,8 @@ async function main() {
     },
   }).catch((err: unknown) => configProblem('SIP_HOST', `cannot open the SIP listeners: ${err instanceof Error ? err.message : String(err)}`));
   shutdown.onShutdown('sip', () => stack.close());
+  // Refused TLS clients, framing errors, resets: one line each (nothing else would show them).
+  stack.transport.onError((e) => logger.warn({ code: e.code, remote: e.remote, err: e.message }, 'SIP transport error'));
 
   // --- Recording (SIPREC client) ---
   const recordingHook: RecordingHook = await createRecordingHook(config, { policy, tenantStore, rtpengine, logger, shutdown, checks });

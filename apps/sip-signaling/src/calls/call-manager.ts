@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { bridge, parseNameAddr, type B2buaCall, type BodyRewriteContext, type BoundListener, type Destination, type DialogLayer, type IncomingInvite } from '@ci-connector/sip';
+import { bridge, parseNameAddr, warningValue, type B2buaCall, type BodyRewriteContext, type BoundListener, type Destination, type DialogLayer, type IncomingInvite } from '@ci-connector/sip';
 import type { UnknownTenantAction } from '../config/config';
 import { isHoldSdp, isSdp, type MediaAnchor, type MediaSession } from '../media/media-anchor';
 import type { RecordingCallContext, SafeRecordingHook } from '../recording/recording-hook';
 import { chooseRoute, isOwnListener, RouteError } from '../routing/route';
+import { checkInviteBody } from './offer-check';
 import { resolveCallIdentity, type InviteView } from '../tenants/call-identity';
 import type { TenantRules } from '../tenants/tenant-rules';
 
@@ -60,6 +61,12 @@ interface ActiveCall {
 }
 
 const defaultMint = () => randomBytes(16).toString('hex');
+
+const ROUTE_WARNINGS: Record<number, string> = {
+  404: 'not routed: no next hop for this call',
+  416: 'not routed: the Request-URI scheme is not supported',
+  482: 'not routed: the next hop is this service (a loop)',
+};
 
 /**
  * The B2BUA: takes every INVITE of the trunk, finds tenant and seller, routes
@@ -152,7 +159,15 @@ export class CallManager {
     }
     const maxForwards = req.headers.get('Max-Forwards');
     if (maxForwards !== undefined && Number(maxForwards.trim()) <= 0) {
-      inv.reject(483);
+      // RFC 3261 §16.3 item 3, RFC 7332: a B2BUA must not forward a request that has no hop left.
+      o.logger.info({ sipCallId, source: `${inv.source.protocol}:${inv.source.remote.address}:${inv.source.remote.port}` }, 'call refused: Max-Forwards is 0');
+      inv.reject(483, { headers: [['Warning', warningValue('Max-Forwards is 0: the call cannot be forwarded')]] });
+      return;
+    }
+    const bodyProblem = checkInviteBody(req.headers.get('Content-Type'), req.headers.get('Content-Encoding'), req.body);
+    if (bodyProblem) {
+      o.logger.info({ sipCallId, status: bodyProblem.status, problem: bodyProblem.problem, source: `${inv.source.protocol}:${inv.source.remote.address}:${inv.source.remote.port}` }, 'call refused: INVITE body not usable');
+      inv.reject(bodyProblem.status, { headers: bodyProblem.headers });
       return;
     }
 
@@ -172,7 +187,10 @@ export class CallManager {
     if (!identity.tenant && o.unknownTenant !== 'relay') {
       const status = o.unknownTenant === 'reject-403' ? 403 : 404;
       log.info({ status, from: view.from, to: view.to, source: view.sourceAddress }, 'call refused: unknown tenant');
-      inv.reject(status, { reason: status === 403 ? 'Forbidden (unknown tenant)' : 'Not Found (unknown tenant)' });
+      inv.reject(status, {
+        reason: status === 403 ? 'Forbidden (unknown tenant)' : 'Not Found (unknown tenant)',
+        headers: [['Warning', warningValue(`unknown tenant: no tenant rule matches this call (From ${view.from}, To ${view.to}, source ${view.sourceAddress})`)]],
+      });
       return;
     }
 
@@ -219,7 +237,7 @@ export class CallManager {
     });
 
     log.info(
-      { tenant: identity.tenant?.matchedBy ?? 'unknown', seller: identity.seller?.identity, role: identity.role, caller: identity.callerDisplayName, callee: identity.calleeDisplayName, source: `${inv.source.protocol}:${view.sourceAddress}:${inv.source.remote.port}` },
+      { tenant: identity.tenant?.matchedBy ?? 'unknown', seller: identity.seller?.identity, role: identity.role, caller: identity.callerDisplayName, callee: identity.calleeDisplayName, source: `${inv.source.protocol}:${view.sourceAddress}:${inv.source.remote.port}`, ...tlsSubject(inv.source.tlsPeer) },
       'call in',
     );
 
@@ -246,7 +264,9 @@ export class CallManager {
     } catch (err) {
       const status = err instanceof RouteError ? err.status : 500;
       log.warn({ status, err: err instanceof Error ? err.message : String(err) }, 'call not routed');
-      if (inv.state === 'pending') inv.reject(status);
+      // The caller learns what kind of route problem it is; the details (next hops, DNS) stay in the log.
+      const said = ROUTE_WARNINGS[status];
+      if (inv.state === 'pending') inv.reject(status, err instanceof RouteError && said ? { headers: [['Warning', warningValue(said)]] } : {});
       close({ answered: false, by: 'failed', status, reason: 'no route' });
       return;
     }
@@ -306,4 +326,10 @@ function fromTag(from: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The TLS client certificate's subject (the transport's TlsPeerInfo, opaque to sip-core), for the log. */
+function tlsSubject(peer: unknown): { tlsPeer?: string } {
+  const subject = typeof peer === 'object' && peer !== null ? (peer as { subject?: unknown }).subject : undefined;
+  return typeof subject === 'string' ? { tlsPeer: subject } : {};
 }

@@ -15,7 +15,7 @@ import {
 import type { InboundMessage, TransportLayer } from '@ci-connector/sip-transport';
 
 export interface WireEvents {
-  /** A message that did not parse: why, and whether a 400 (or 505/416) went back. */
+  /** A message that did not parse: why, and whether a 400 (or 505/416/513) went back. */
   onMalformed?: (err: SipParseError, from: InboundMessage, answered: boolean) => void;
   /** A send failed where no transaction could report it. */
   onSendError?: (err: unknown, dest: Destination) => void;
@@ -56,7 +56,7 @@ export function listenerSentBy(transport: TransportLayer): ViaSentBy {
 
 /**
  * Inbound path: parse each message; a malformed request that can still be
- * answered gets its 400/505/416 straight back to where it came from (RFC 3261
+ * answered gets its 400/505/416/513 straight back to where it came from (RFC 3261
  * §8.2.2, §21.4.1), anything else malformed is dropped; good messages go to
  * `deliver` (the transaction layer).
  */

@@ -113,6 +113,7 @@ export class B2buaCall extends Emitter<B2buaEvents> {
     if (this.current !== 'calling') return; // A cancelled meanwhile
     const copied = (this.opts.copyInviteHeaders ?? []).flatMap((n) => req.headers.getAll(n).map((v) => [n, v] as [string, string]));
     const out = this.ua.invite({
+      maxForwards: outgoingMaxForwards(req.headers.get('Max-Forwards')),
       uri: t.uri,
       dest: t.dest,
       from: t.from ?? untagged(req.headers.get('From') ?? '<sip:anonymous@anonymous.invalid>'),
@@ -256,4 +257,14 @@ function untagged(nameAddr: string): string {
   } catch {
     return nameAddr;
   }
+}
+
+/**
+ * B's Max-Forwards: A's minus one (RFC 7332: a B2BUA passes the count on, so
+ * that a loop through B2BUAs still ends in 483), 70 when A sent none (RFC 2543
+ * peers). The caller refuses A's 0 with 483 before bridging.
+ */
+function outgoingMaxForwards(received: string | undefined): number {
+  const n = received === undefined ? NaN : Number(received.trim());
+  return Number.isInteger(n) && n >= 0 ? Math.max(0, n - 1) : 70;
 }

@@ -1,6 +1,7 @@
 import type { Dialog } from '../dialog/dialog';
 import type { IncomingInvite } from '../dialog/incoming-invite';
 import { SDP_A, SDP_B, makeUa } from '../dialog/test-support';
+import { parseMessage } from '../message/parser';
 import type { SipRequest, SipResponse } from '../message/types';
 import { FakeTimers } from '../transaction/fake-timers';
 import { InMemoryNetwork, isRequest, run } from '../transaction/test-support';
@@ -69,6 +70,39 @@ describe('B2BUA (A leg = incoming INVITE, B leg = our INVITE)', () => {
     const ok = s.net.log.find((r) => r.to.startsWith('10.0.0.1') && r.msg.kind === 'response' && r.msg.status === 200)?.msg as SipResponse;
     expect(ringing.headers.get('To')).toBe(ok.headers.get('To')); // one tag towards A
     expect(ok.headers.get('Contact')).toBe('<sip:sbc@10.0.0.5:5060>');
+  });
+
+  it('passes A\'s Max-Forwards on to B minus one (RFC 7332), 70 when A sent none (RFC 2543)', async () => {
+    const bMaxForwards = async (aMaxForwards: number | undefined) => {
+      const s = setup();
+      answerAtBob(s);
+      const req = parseMessage(
+        Buffer.from(
+          [
+            'INVITE sip:bob@sbc.example SIP/2.0',
+            'Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-mf' + String(aMaxForwards),
+            'From: <sip:alice@a.example>;tag=mf',
+            'To: <sip:bob@sbc.example>',
+            'Call-ID: mf-' + String(aMaxForwards),
+            'CSeq: 1 INVITE',
+            'Contact: <sip:alice@10.0.0.1:5060>',
+            ...(aMaxForwards === undefined ? [] : [`Max-Forwards: ${aMaxForwards}`]),
+            'Content-Type: application/sdp',
+            `Content-Length: ${Buffer.byteLength(SDP_A)}`,
+            '',
+            SDP_A,
+          ].join('\r\n'),
+        ),
+      ) as SipRequest;
+      s.alice.transactions.request(req, s.sbc.dest);
+      await run(s.timers, 500);
+      const bInvite = s.net.log.find((r) => r.to.startsWith('10.0.0.2') && isRequest('INVITE')(r.msg))?.msg as SipRequest | undefined;
+      return bInvite?.headers.get('Max-Forwards');
+    };
+    expect(await bMaxForwards(7)).toBe('6');
+    expect(await bMaxForwards(1)).toBe('0');
+    expect(await bMaxForwards(70)).toBe('69');
+    expect(await bMaxForwards(undefined)).toBe('70');
   });
 
   it('maps a B failure onto A: 486 as it is, 503 → 500, with a Reason header', async () => {

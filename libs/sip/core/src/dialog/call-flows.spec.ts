@@ -1,5 +1,6 @@
 import type { SipRequest, SipResponse } from '../message/types';
 import { createResponse } from '../message/build';
+import { parseMessage } from '../message/parser';
 import { FakeTimers } from '../transaction/fake-timers';
 import { InMemoryNetwork, isRequest, isResponse, run } from '../transaction/test-support';
 import type { Dialog } from './dialog';
@@ -176,6 +177,46 @@ describe('call set-up and teardown (RFC 3261 §13, §15)', () => {
     const res = (await call2.result).response;
     expect(res.status).toBe(420);
     expect(res.headers.get('Unsupported')).toBe('100rel');
+  });
+});
+
+describe('INVITEs that cannot create a dialog', () => {
+  it('answers 400 naming what is missing (From tag, Contact) with a Warning, and creates nothing', async () => {
+    const w = world();
+    const invited = jest.fn();
+    w.bob.ua.onInvite(invited);
+    const raw = (from: string, contact: string[]) =>
+      parseMessage(
+        Buffer.from(
+          [
+            `INVITE ${w.bob.uri} SIP/2.0`,
+            'Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-' + Math.random().toString(36).slice(2),
+            `From: ${from}`,
+            `To: <${w.bob.uri}>`,
+            `Call-ID: c-${Math.random().toString(36).slice(2)}`,
+            'CSeq: 1 INVITE',
+            ...contact.map((c) => `Contact: ${c}`),
+            'Content-Length: 0',
+            '',
+            '',
+          ].join('\r\n'),
+        ),
+      ) as SipRequest;
+    const answer = async (req: SipRequest) => {
+      const tx = w.alice.transactions.request(req, w.bob.dest);
+      await run(w.timers, 100);
+      return tx.result;
+    };
+    const noTag = await answer(raw('<sip:alice@a.example>', ['<sip:alice@10.0.0.1>']));
+    expect(`${noTag.status} ${noTag.reason}`).toBe('400 Missing From tag');
+    expect(noTag.headers.get('Warning')).toBe('399 - "the From header has no tag: <sip:alice@a.example>"');
+    const noContact = await answer(raw('<sip:alice@a.example>;tag=a1', []));
+    expect(`${noContact.status} ${noContact.reason}`).toBe('400 Missing Contact header');
+    const two = await answer(raw('<sip:alice@a.example>;tag=a2', ['<sip:alice@10.0.0.1>, <sip:alice@10.0.0.9>']));
+    expect(`${two.status} ${two.reason}`).toBe('400 Bad Contact header');
+    expect(two.headers.get('Warning')).toMatch(/exactly one Contact URI/);
+    expect(invited).not.toHaveBeenCalled();
+    expect(w.bob.ua.size).toBe(0);
   });
 });
 

@@ -1,4 +1,4 @@
-import { createResponse, newCallId, newTag } from '../message/build';
+import { createResponse, newCallId, newTag, warningValue } from '../message/build';
 import { HeaderList } from '../message/headers';
 import type { SipMessage, SipRequest, SipResponse } from '../message/types';
 import { cseqOf, tagOf } from '../transaction/message-info';
@@ -70,6 +70,8 @@ export interface InviteOptions extends MessageOptions {
   keepDestination?: boolean;
   /** Ask for a session timer (RFC 4028) on this call; default: when the layer has them on. */
   sessionTimer?: boolean;
+  /** Max-Forwards (0-255); default 70 (RFC 3261 §8.1.1.6). A B2BUA passes the A leg's value minus one (RFC 7332). */
+  maxForwards?: number;
 }
 
 export interface OutOfDialogRequestOptions extends MessageOptions {
@@ -146,7 +148,7 @@ export class DialogLayer {
   invite(opts: InviteOptions): OutgoingInvite {
     const timer = this.ctx.sessionTimer && opts.sessionTimer !== false ? this.ctx.sessionTimer : undefined;
     const headers = HeaderList.from([
-      ['Max-Forwards', '70'],
+      ['Max-Forwards', String(opts.maxForwards ?? 70)],
       ['From', `${opts.from};tag=${newTag()}`],
       ['To', opts.to ?? `<${opts.uri}>`],
       ['Call-ID', opts.callId ?? newCallId()],
@@ -221,8 +223,12 @@ export class DialogLayer {
 
   private incomingInvite(tx: ServerTransaction): void {
     const req = tx.request;
-    if (req.headers.getAll('Contact').length !== 1 || tagOf(req, 'From') === undefined) {
-      tx.respond(createResponse(req, 400, 'Bad Request (INVITE needs one Contact and a From tag)'));
+    const problem = invitePrerequisite(req);
+    if (problem) {
+      // §8.1.1.3 (From tag), §8.1.1.8 (exactly one Contact in a dialog-creating INVITE): the reason names what is missing.
+      const res = createResponse(req, 400, problem.reason);
+      res.headers.append('Warning', warningValue(problem.detail));
+      tx.respond(res);
       return;
     }
     const decision = this.ctx.sessionTimer ? decideAsUas(req, this.ctx.sessionTimer) : ({ kind: 'none' } as const);
@@ -269,4 +275,13 @@ export class DialogLayer {
       if (!msg.headers.has(name)) msg.headers.append(name, agent);
     }
   }
+}
+
+/** Why an INVITE cannot create a dialog, as a Reason-Phrase and the detail for a Warning; undefined when it can. */
+function invitePrerequisite(req: SipRequest): { reason: string; detail: string } | undefined {
+  if (tagOf(req, 'From') === undefined) return { reason: 'Missing From tag', detail: `the From header has no tag: ${req.headers.get('From') ?? ''}` };
+  const contacts = req.headers.getAll('Contact').flatMap((v) => (v.trim() === '' ? [] : [v]));
+  if (contacts.length === 0) return { reason: 'Missing Contact header', detail: 'a dialog-creating INVITE needs a Contact' };
+  if (contacts.length > 1 || contacts[0] === '*') return { reason: 'Bad Contact header', detail: `a dialog-creating INVITE needs exactly one Contact URI, got: ${contacts.join(', ')}` };
+  return undefined;
 }

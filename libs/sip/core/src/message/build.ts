@@ -20,6 +20,19 @@ export const REASON_PHRASES: Record<number, string> = {
   600: 'Busy Everywhere', 603: 'Decline', 604: 'Does Not Exist Anywhere', 606: 'Not Acceptable',
 };
 
+/**
+ * A Warning header value (RFC 3261 §20.43): `<code> <agent> "<text>"`, the text
+ * cut to 200 characters of printable ASCII with `"` and backslash escaped (a
+ * quoted-string, §25.1), so that it is safe whatever it quotes from the
+ * request. Code 399 is "miscellaneous warning"; the 3xx codes of §20.43
+ * (e.g. 305 Incompatible media format) describe SDP problems. The agent is a
+ * host[:port] or a pseudonym; default `-`.
+ */
+export function warningValue(text: string, opts: { code?: number; agent?: string } = {}): string {
+  const quoted = text.replace(/[^\x20-\x7e]/g, '?').slice(0, 200).replace(/["\\]/g, '\\$&');
+  return `${opts.code ?? 399} ${opts.agent ?? '-'} "${quoted}"`;
+}
+
 /** A fresh RFC 3261 §8.1.1.7 branch: the magic cookie and 96 random bits. */
 export function newBranch(): string {
   return `z9hG4bK${randomBytes(12).toString('base64url')}`;

@@ -1,3 +1,4 @@
+import { warningValue } from './build';
 import { HeaderList } from './headers';
 import { DEFAULT_PARSE_LIMITS, parseMessage, responseForParseError, type ParseOptions } from './parser';
 import { serializeMessage } from './serializer';
@@ -163,6 +164,27 @@ describe('parseMessage', () => {
     const many = Array.from({ length: 249 }, (_, i) => `X-${i}: ${i}`);
     expect(parseMessage(options(many)).headers.size).toBe(256);
     expect(fails(options([...many, 'X-One-Too-Many: 1'])).code).toBe('too-large');
+  });
+
+  it('answers a header longer than its limit with 513 naming the header, reading the rest of the head', () => {
+    const err = fails(options(['X-Huge: ' + 'a'.repeat(9000)]));
+    expect(err.code).toBe('too-large');
+    expect(err.message).toBe('Message Too Large: the X-Huge header is longer than 8192 characters');
+    expect(err.request?.headers.get('CSeq')).toBe('63104 OPTIONS');
+    const res = responseForParseError(err);
+    expect(`${res?.status} ${res?.reason}`).toBe('513 Message Too Large');
+    expect(res?.headers.get('Warning')).toBe('399 - "Message Too Large: the X-Huge header is longer than 8192 characters"');
+    expect(res?.headers.get('Call-ID')).toBe('a84b4c76e66710@pc33.example.com');
+    // Limits that stop reading at once still carry nothing to answer.
+    expect(responseForParseError(fails(Buffer.alloc(65536, 0x41)))).toBeUndefined();
+    expect(fails(options(Array.from({ length: 250 }, (_, i) => `X-${i}: ${i}`))).request).toBeUndefined();
+  });
+
+  it('formats Warning values as quoted strings of printable ASCII (RFC 3261 §20.43)', () => {
+    expect(warningValue('plain')).toBe('399 - "plain"');
+    expect(warningValue('say "hi" \\ bye', { code: 305, agent: 'sbc.example:5060' })).toBe('305 sbc.example:5060 "say \\"hi\\" \\\\ bye"');
+    expect(warningValue('caf\u00e9\r\nX: y')).toBe('399 - "caf???X: y"');
+    expect(warningValue('x'.repeat(300))).toHaveLength(200 + 8);
   });
 
   it('carries the request on errors only when a Via can route the answer', () => {

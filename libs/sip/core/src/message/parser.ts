@@ -1,5 +1,5 @@
 import { isAscii, isUtf8 } from 'node:buffer';
-import { createResponse, REASON_PHRASES } from './build';
+import { createResponse, REASON_PHRASES, warningValue } from './build';
 import { expandHeaderName, headerKey } from './header-names';
 import { parseCSeq, parseMediaType, parseVia, splitNameAddr } from './header-values';
 import { HeaderList } from './headers';
@@ -114,7 +114,10 @@ interface Seen {
  * message a Reason-Phrase-like head, ": ", then details. When the message is a
  * request with a readable method and at least one Via field, the error carries
  * `request` (method and the header fields read) so that responseForParseError
- * can answer it; limit errors (`too-large`) never do.
+ * can answer it. Of the limit errors (`too-large`) only a header field longer
+ * than `maxLineLength` is answerable (it is skipped and the head read on); the
+ * message size, the start line and the header count stop reading at once and
+ * carry no request.
  */
 export function parseMessage(data: Buffer, opts: ParseOptions = {}): SipMessage {
   try {
@@ -178,7 +181,10 @@ function parse(data: Buffer, opts: ParseOptions): SipMessage {
     }
     pos = next;
     if (lineEnd - lineStart > limits.maxLineLength) {
-      throw new SipParseError('too-large', `Message Too Large: a header is longer than ${limits.maxLineLength} characters`);
+      // Skipped, not kept: the rest of the head is still read (the message is bounded
+      // by maxMessageBytes), so that the 513 can go back and name the header.
+      headerError ??= new SipParseError('too-large', `Message Too Large: ${describeLongLine(text, lineStart, lineEnd)} is longer than ${limits.maxLineLength} characters`);
+      continue;
     }
     if (++lines > limits.maxHeaders) throw new SipParseError('too-large', `Message Too Large: more than ${limits.maxHeaders} headers`);
 
@@ -273,6 +279,14 @@ function headerName(raw: string): { name: string; key: string } | undefined {
   const entry = raw.length === 1 ? { name: expandHeaderName(raw), key: headerKey(raw) } : { name: raw, key: raw.toLowerCase() };
   if (NAME_CACHE.size < NAME_CACHE_MAX) NAME_CACHE.set(raw, entry);
   return entry;
+}
+
+// "the X-Foo header" for a header line too long to keep, from its first characters only.
+function describeLongLine(text: string, from: number, to: number): string {
+  const head = text.slice(from, Math.min(to, from + 100));
+  const colon = head.indexOf(':');
+  const name = colon > 0 ? head.slice(0, colon).trim() : '';
+  return TOKEN.test(name) ? `the ${name} header` : 'a header';
 }
 
 function isWsp(c: number): boolean {
@@ -540,7 +554,8 @@ function checkNameAddr(value: string): void {
 
 /**
  * The response a parse error calls for (RFC 3261 §8.2, §21): 505 for another
- * SIP version, 416 for a Request-URI scheme we do not serve, else 400, with a
+ * SIP version, 416 for a Request-URI scheme we do not serve, 513 for a header
+ * field beyond the parser's limits (§21.5.7), else 400, with a
  * Reason-Phrase naming the problem (`400 Missing Call-ID header`) and a
  * `Warning: 399 - "…"` (RFC 3261 §20.43) with the details, printable ASCII only.
  * Via, From, To (tagged), Call-ID and CSeq are copied as received. Undefined
@@ -550,15 +565,14 @@ function checkNameAddr(value: string): void {
 export function responseForParseError(err: SipParseError): SipResponse | undefined {
   const req = err.request;
   if (!req || req.method === 'ACK') return undefined;
-  const status = err.code === 'unsupported-version' ? 505 : err.code === 'unsupported-uri-scheme' ? 416 : 400;
+  const status = err.code === 'unsupported-version' ? 505 : err.code === 'unsupported-uri-scheme' ? 416 : err.code === 'too-large' ? 513 : 400;
   const colon = err.message.indexOf(': ');
   const head = printable(colon < 0 ? err.message : err.message.slice(0, colon)).slice(0, 100).trim();
   const reason = head || REASON_PHRASES[status] || 'Bad Request';
   const request: SipRequest = { kind: 'request', method: req.method, uri: '', version: 'SIP/2.0', headers: req.headers, body: EMPTY };
   const res = createResponse(request, status, reason);
-  const warning = printable(err.message).slice(0, 200).replace(/["\\]/g, '\\$&');
   res.headers.delete('Content-Length');
-  res.headers.append('Warning', `399 - "${warning}"`);
+  res.headers.append('Warning', warningValue(err.message));
   res.headers.append('Content-Length', '0');
   return res;
 }
