@@ -24,3 +24,27 @@ export {
   type RecordingControlV1,
   type RecordingControlAction,
 } from './recording';
+export {
+  CALL_EVENT_TOPICS,
+  CALL_EVENT_TYPES,
+  WIDGET_EVENT_NAMES,
+  CALL_TERMINATION_REASONS,
+  CALL_EVENT_ID_MAX,
+  callStartedFieldsV1Schema,
+  callEndedFieldsV1Schema,
+  dialerCallEventV1Schema,
+  widgetEventV1Schema,
+  encodeDialerCallEvent,
+  decodeDialerCallEvent,
+  encodeWidgetEvent,
+  decodeWidgetEvent,
+  widgetKey,
+  type CallEventType,
+  type WidgetEventName,
+  type CallStartedFieldsV1,
+  type CallEndedFieldsV1,
+  type DialerCallEventV1,
+  type WidgetEventV1,
+  type WidgetRecordingV1,
+} from './call-events';
+export { signWidgetToken, verifyWidgetToken, callEventId, WidgetTokenError, type WidgetTokenClaims } from './widget-token';
