@@ -13,6 +13,14 @@ export const REGISTRATION_V1 = {
   service: 'TenantService',
 } as const;
 
+/** The partner dialers' ingest of call-events (issue 7): call started / ended, recording control, widget tokens. */
+export const CALL_EVENTS_V1 = {
+  /** Absolute path of call_events.proto. */
+  protoPath: join(__dirname, 'ci_connector/call_events/v1/call_events.proto'),
+  package: 'ci_connector.call_events.v1',
+  service: 'CallEventService',
+} as const;
+
 /** Options for @grpc/proto-loader that every server and client of these protos uses (field names become lowerCamelCase). */
 export const PROTO_LOADER_OPTIONS = {
   keepCase: false,
