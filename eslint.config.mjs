@@ -1,6 +1,7 @@
 import nx from '@nx/eslint-plugin';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { builtinModules } from 'node:module';
 
 const root = import.meta.dirname;
 
@@ -27,6 +28,9 @@ function projectRootsTagged(tags) {
 const nodeNetworkModules = ['net', 'dgram', 'tls', 'dns', 'http', 'https', 'http2'].flatMap((m) => [m, `node:${m}`]);
 // The outside world's clients: only adapters, Nest modules and apps may use them.
 const ioClients = ['@nestjs/*', 'ioredis', 'kafkajs', 'rtpengine-client', '@azure/msal-node', 'express', ...nodeNetworkModules];
+// Code that runs in the browser (libs/cif-widget): no Node module at all, no server library.
+const nodeModules = builtinModules.filter((m) => !m.startsWith('_')).flatMap((m) => (m.startsWith('node:') ? [m] : [m, `node:${m}`]));
+const serverLibs = [...ioClients.filter((m) => !nodeNetworkModules.includes(m)), 'pino', 'zod', '@opentelemetry/*', '@grpc/*'];
 
 export default [
   ...nx.configs['flat/base'],
@@ -53,6 +57,8 @@ export default [
             { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:domain', 'type:contract', 'type:util', 'type:adapter', 'type:nest', 'type:testing'] },
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:contract', 'type:util', 'type:adapter', 'type:nest', 'type:testing'] },
             { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:util', 'type:contract', 'type:testing', 'type:tooling'] },
+            // Its specs may use the test helpers; its code may not (the rule below).
+            { sourceTag: 'type:browser', onlyDependOnLibsWithTags: ['type:browser', 'type:testing'], bannedExternalImports: serverLibs },
           ],
         },
       ],
@@ -74,6 +80,21 @@ export default [
         {
           paths: ioClients.filter((m) => !m.includes('*')).map((name) => ({ name, message: 'domain and contract libraries do no I/O: use an adapter library' })),
           patterns: [{ group: ['@nestjs/*'], message: 'domain and contract libraries import no framework' }],
+        },
+      ],
+    },
+  },
+  {
+    // Browser code: Node built-ins are not in the project graph, so the core rule refuses
+    // them, and the test helpers (specs run under Jest in Node and may use both).
+    files: projectRootsTagged(['type:browser']).map((r) => `${r}/**/*.ts`),
+    ignores: ['**/*.spec.ts', '**/*.int-spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [...nodeModules, ...serverLibs.filter((m) => !m.includes('*'))].map((name) => ({ name, message: 'browser code (type:browser) imports no Node module and no server library' })),
+          patterns: [{ group: ['node:*', '@nestjs/*', '@opentelemetry/*', '@grpc/*', '@ci-connector/*-testing'], message: 'browser code (type:browser) imports no Node module, no server library and no test helper' }],
         },
       ],
     },
