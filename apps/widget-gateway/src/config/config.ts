@@ -44,7 +44,7 @@ const schema = z
     DELIVERY_DEDUPE_TTL: envDurationMs('1h'),
     SSE_HEARTBEAT: envDurationMs('15s'),
     SSE_RETRY: envDurationMs('2s'),
-    SSE_REPLAY_WINDOW: envDurationMs('0'),
+    SSE_REPLAY_WINDOW: envDurationMs('30s'),
     SSE_MAX_CLIENTS: envInt({ min: 1, max: 1_000_000, default: 10_000 }),
     SSE_MAX_CLIENTS_PER_SELLER: envInt({ min: 1, max: 1000, default: 5 }),
     CORS_ORIGINS: envList(originPattern).optional(),

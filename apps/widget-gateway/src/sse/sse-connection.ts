@@ -69,7 +69,9 @@ export class SseConnection {
       'X-Accel-Buffering': 'no',
     });
     this.res.socket?.setNoDelay(true);
-    this.write(`${sseRetry(this.opts.retryMs)}${sseComment('connected')}`);
+    // A stream opened without a resume id still gets one at once (an `id:` with no data sets EventSource's
+    // last event id without firing an event): its own reconnect, even before the first event, resumes here.
+    this.write(`${sseRetry(this.opts.retryMs)}${sseComment('connected')}${inclusive ? '' : `id: ${cursor}\n\n`}`);
     this.heartbeat = setInterval(() => {
       this.write(sseComment('heartbeat'));
       this.wake();

@@ -107,13 +107,13 @@ describe('SseHub', () => {
     return s;
   };
 
-  it('opens an event stream with the retry delay and a first comment', async () => {
+  it('opens an event stream with the retry delay, a first comment and its resume point (an id without data: EventSource resumes there even before the first event)', async () => {
     const { hub } = make();
     const res = await open(hub);
     expect(res.status).toBe(200);
     expect(res.headers['Content-Type']).toBe('text/event-stream; charset=utf-8');
     expect(res.headers['Cache-Control']).toContain('no-cache');
-    expect(res.text).toBe('retry: 1500\n\n: connected\n\n');
+    expect(res.text).toBe('retry: 1500\n\n: connected\n\nid: 0-0\n\n');
   });
 
   it('resumes after Last-Event-ID: the entries after it, in order, then the new ones, each once', async () => {
@@ -128,7 +128,8 @@ describe('SseHub', () => {
     await waitFor('e6', () => res.eventIds.includes('e6'));
     await new Promise((r) => setTimeout(r, 20));
     expect(res.eventIds).toEqual(['e3', 'e4', 'e5', 'e6']);
-    expect(res.ids).toEqual([ids[2], ids[3], ids[4], '1006-0']);
+    // The resume point first (an id line with no event), then each entry's id.
+    expect(res.ids).toEqual([ids[1], ids[2], ids[3], ids[4], '1006-0']);
     expect(res.text).toContain(`id: ${ids[2]}\nevent: WIDGET_CALL_ENDED\ndata: {"eventId":"e3"}\n\n`);
   });
 
