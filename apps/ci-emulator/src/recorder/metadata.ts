@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DOMParser, type Element } from '@xmldom/xmldom';
-import { validateXML } from 'xmllint-wasm';
+import { XmllintWorker, xmllintErrors } from './xmllint-worker';
 
 /** RFC 7865 recording metadata: namespace of every element the schema defines. */
 export const RECORDING_NS = 'urn:ietf:params:xml:ns:recording:1';
@@ -60,14 +60,18 @@ export function parseXml(xml: string): Element {
   return root;
 }
 
-/** Validates against the RFC 7865 schema (xmllint-wasm); returns the errors, each "line N: message", empty when valid. */
+/** One xmllint worker for the process (xmllint-worker.ts: why not xmllint-wasm's worker per call). */
+const xmllint = new XmllintWorker();
+
+/** Validates against the RFC 7865 schema (libxml2's xmllint, as wasm); returns the errors, each "line N: message", empty when valid. */
 export async function schemaErrors(xml: string): Promise<string[]> {
   const [main, ...rest] = schemas();
   if (!main) throw new Error('no schema');
-  const result = await validateXML({ xml: [{ fileName: 'metadata.xml', contents: xml }], schema: [main], preload: rest });
-  if (result.valid) return [];
-  const errors = result.errors.map((e) => `${e.loc ? `line ${e.loc.lineNumber}: ` : ''}${e.message.replace(/\s+/g, ' ').trim()}`);
-  return errors.length > 0 ? errors : [result.rawOutput.trim() || 'invalid'];
+  const run = await xmllint.run([{ fileName: 'metadata.xml', contents: xml }, main, ...rest], ['--schema', main.fileName, '--noout', 'metadata.xml']);
+  if (run.exitCode === 0) return [];
+  if (run.exitCode !== 3 && run.exitCode !== 4) throw new Error(`xmllint failed (exit ${run.exitCode}): ${run.stderr.trim()}`);
+  const errors = xmllintErrors(run.stderr);
+  return errors.length > 0 ? errors : [run.stderr.trim() || 'invalid'];
 }
 
 function children(el: Element, local: string, ns: string | null = RECORDING_NS): Element[] {

@@ -47,6 +47,8 @@ export class OutgoingInvite extends Emitter<OutgoingInviteEvents> {
   private readonly dialogs = new Map<string, Dialog>();
   private first?: Dialog;
   private cancelled = false;
+  /** Headers of the BYE that ends a 2xx crossing our CANCEL (e.g. X-AccountId, which a SIPREC recorder requires on every BYE). */
+  private crossedByeHeaders: [string, string][] = [];
   private settle: (outcome: InviteOutcome) => void = () => undefined;
   private settled = false;
   private retries422: number;
@@ -95,11 +97,13 @@ export class OutgoingInvite extends Emitter<OutgoingInviteEvents> {
 
   /**
    * Cancels the call attempt (RFC 3261 §9.1). The INVITE then normally fails
-   * with 487; a 2xx that crosses the CANCEL is ACKed and ended with BYE.
+   * with 487; a 2xx that crosses the CANCEL is ACKed and ended with BYE,
+   * carrying `byeHeaders` when given.
    */
-  cancel(reason?: string): void {
+  cancel(reason?: string, opts: { byeHeaders?: [string, string][] } = {}): void {
     if (this.current !== 'calling' && this.current !== 'proceeding') return;
     this.cancelled = true;
+    this.crossedByeHeaders = opts.byeHeaders ?? [];
     this.current = 'cancelled';
     this.tx?.cancel(reason);
   }
@@ -126,7 +130,7 @@ export class OutgoingInvite extends Emitter<OutgoingInviteEvents> {
     dialog.confirmAsUac(this.req, res, isFirst && this.settings.manualAck);
     if (this.cancelled) {
       // §9.1: the 2xx crossed our CANCEL; the call is not wanted.
-      void dialog.bye();
+      void dialog.bye({ headers: this.crossedByeHeaders });
       this.fail(syntheticResponse(this.req, 487));
       return;
     }
