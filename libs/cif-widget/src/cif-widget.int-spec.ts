@@ -8,7 +8,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { startEmulator, type EmulatorProcess } from '@ci-connector/ci-emulator-testing';
 // eslint-disable-next-line @nx/enforce-module-boundaries
-import { waitFor } from '@ci-connector/platform-testing';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, waitFor } from '@ci-connector/platform-testing';
 
 // The BUILT widget (dist/cif-widget/cif-widget.min.js, `nx build cif-widget`) in headless
 // Chromium, on the BUILT ci-emulator's CIF page (/emulator/cif?widget=…), against a small
@@ -19,20 +19,6 @@ import { waitFor } from '@ci-connector/platform-testing';
 const root = resolve(__dirname, '../../..');
 const bundleDir = join(root, 'dist/cif-widget');
 
-// As in apps/ci-emulator/src/cif/cif.int-spec.ts: Chromium stays off the network (every
-// host name resolves to nothing but 127.0.0.1), its background services are off, and it
-// runs without its sandbox (root in a container without user namespaces).
-const CHROMIUM_ARGS = [
-  '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-default-apps',
-  '--disable-sync',
-  '--metrics-recording-only',
-  '--no-first-run',
-  '--no-default-browser-check',
-  '--no-sandbox',
-];
 
 const SELLER = 'seller-int-1';
 // Shaped like call-events' widget tokens (base64url claims . signature); the SSE double compares it whole.
@@ -199,7 +185,7 @@ describe('cif-widget in headless Chromium on the ci-emulator CIF page', () => {
   beforeAll(async () => {
     await gateway.start();
     emu = await startEmulator();
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS] });
     // The emulator's certificate comes from the test CA minted for this run.
     context = await browser.newContext({ ignoreHTTPSErrors: true });
   });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EventDecodeError } from './topics';
+import { decodeWith, encodeWith } from './codec';
 
 /**
  * The real-time event topics (issue 7). The flow:
@@ -146,29 +146,6 @@ export const widgetEventV1Schema = z.object({
     .optional(),
   at: isoAt,
 });
-
-function problems(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`).join('; ');
-}
-
-function encodeWith<T>(topic: string, schema: z.ZodType<T>, value: T): Buffer {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new EventDecodeError(topic, `refusing to encode an invalid message: ${problems(r.error)}`);
-  return Buffer.from(JSON.stringify(r.data), 'utf8');
-}
-
-function decodeWith<T>(topic: string, schema: z.ZodType<T>, value: Buffer | null): T {
-  if (value === null) throw new EventDecodeError(topic, 'null value (tombstone) where a message was expected');
-  let json: unknown;
-  try {
-    json = JSON.parse(value.toString('utf8'));
-  } catch (err) {
-    throw new EventDecodeError(topic, `not JSON (${(err as Error).message})`);
-  }
-  const r = schema.safeParse(json);
-  if (!r.success) throw new EventDecodeError(topic, problems(r.error));
-  return r.data;
-}
 
 export function encodeDialerCallEvent(e: DialerCallEventV1): Buffer {
   return encodeWith(CALL_EVENT_TOPICS.callEvents, dialerCallEventV1Schema as z.ZodType<DialerCallEventV1>, e);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { EventDecodeError, TOPICS } from './topics';
+import { decodeWith, encodeWith } from './codec';
+import { TOPICS } from './topics';
 
 /**
  * The recording topics (names in TOPICS):
@@ -79,29 +80,6 @@ export const recordingControlV1Schema = z.object({
   requestedBy: text(ID_MAX).optional(),
   at,
 });
-
-function problems(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`).join('; ');
-}
-
-function encodeWith<T>(topic: string, schema: z.ZodType<T>, value: T): Buffer {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new EventDecodeError(topic, `refusing to encode an invalid message: ${problems(r.error)}`);
-  return Buffer.from(JSON.stringify(r.data), 'utf8');
-}
-
-function decodeWith<T>(topic: string, schema: z.ZodType<T>, value: Buffer | null): T {
-  if (value === null) throw new EventDecodeError(topic, 'null value (tombstone) where a message was expected');
-  let json: unknown;
-  try {
-    json = JSON.parse(value.toString('utf8'));
-  } catch (err) {
-    throw new EventDecodeError(topic, `not JSON (${(err as Error).message})`);
-  }
-  const r = schema.safeParse(json);
-  if (!r.success) throw new EventDecodeError(topic, problems(r.error));
-  return r.data;
-}
 
 /** Validates and encodes a recording event; throws EventDecodeError naming each bad field (nothing invalid is ever written). */
 export function encodeRecordingEvent(event: RecordingEventV1): Buffer {

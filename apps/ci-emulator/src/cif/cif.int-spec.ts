@@ -2,24 +2,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startEmulator, type EmulatorProcess } from '@ci-connector/ci-emulator-testing';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@ci-connector/platform-testing';
 
-// Headless Debian Chromium (playwright-core) against the built emulator: the CIF
-// page, the library at its production path, the calls API. Chromium stays off
-// the network: every host name resolves to nothing except 127.0.0.1, and its
-// background services (updates, safe browsing, metrics) are off.
-const CHROMIUM_ARGS = [
-  '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-default-apps',
-  '--disable-sync',
-  '--metrics-recording-only',
-  '--no-first-run',
-  '--no-default-browser-check',
-  // The tests run as root in a container without user namespaces, and Chromium
-  // refuses to start its sandbox as root; the pages it loads are our own, on loopback.
-  '--no-sandbox',
-];
+// Headless Debian Chromium (playwright-core, off the network: CHROMIUM_ARGS) against the
+// built emulator: the CIF page, the library at its production path, the calls API.
 
 const started = { callId: 'CA0001', startTime: 'DATE', isIncomingCall: true, contactNumber: '+15550100', contactName: 'Kenny Smith' };
 
@@ -33,7 +19,7 @@ describe('CIF double in headless Chromium', () => {
 
   beforeAll(async () => {
     emu = await startEmulator();
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS] });
     // The emulator's certificate is from the test CA minted for this run.
     context = await browser.newContext({ ignoreHTTPSErrors: true });
     // A widget on its own loopback origin, plain HTTP, as a dialer's dev server would serve it.

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { waitFor } from '@ci-connector/platform-testing';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, waitFor } from '@ci-connector/platform-testing';
 import { repoRoot } from './services';
 
 // The dialer's widget as a carrier would host it: a page on its own loopback
@@ -88,24 +88,9 @@ function loaderScript(bundleUrl: string, c: WidgetConfig): string {
 `;
 }
 
-// As apps/ci-emulator/src/cif/cif.int-spec.ts: Chromium stays off the network
-// (every host name resolves to nothing but 127.0.0.1), its background services
-// are off, and it runs without its sandbox (root in a container without user
-// namespaces; the pages are our own, on loopback).
-const CHROMIUM_ARGS = [
-  '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-default-apps',
-  '--disable-sync',
-  '--metrics-recording-only',
-  '--no-first-run',
-  '--no-default-browser-check',
-  '--no-sandbox',
-];
 
 export async function launchChromium(): Promise<{ browser: Browser; context: BrowserContext }> {
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS] });
   // The emulator's HTTPS certificate is from the test CA minted for the run.
   const context = await browser.newContext({ ignoreHTTPSErrors: true });
   return { browser, context };

@@ -17,3 +17,4 @@ export {
 export { ulawToLinear, alawToLinear, linearToUlaw, linearToAlaw, decodeG711, encodeG711, sineSamples, sineUlaw, sineAlaw, packetize, parseWav, pcm16Wav, type WavAudio } from './g711';
 export { deleteRedisKeys } from './redis-keys';
 export { udpPortBound } from './udp-bound';
+export { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium';
