@@ -57,6 +57,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { buildLibs } from './build-libs.mjs';
+import { hotspots } from './lib/profile.ts';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string): string => {
@@ -425,36 +426,6 @@ function printRun(r: RunResult, label: string): void {
       ` UDP RcvbufErrors (system) +${r.udpRcvbufErrors}` +
       `${r.gcInSlowSeconds.length ? `; in the slowest seconds: ${r.gcInSlowSeconds.join('; ')}` : ''}${r.killed ? ', KILLED at deadline' : ''}${passes(r) ? '' : '  ✗'}`,
   );
-}
-
-/** Self time from a V8 .cpuprofile, top n functions and top n files (idle excluded from the shares). */
-function hotspots(file: string, n = 25): { functions: string[]; files: string[]; busyMs: number } {
-  const prof = JSON.parse(readFileSync(file, 'utf8')) as {
-    nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
-    samples: number[];
-    timeDeltas: number[];
-  };
-  const byId = new Map(prof.nodes.map((nd) => [nd.id, nd]));
-  const self = new Map<string, number>();
-  const perFile = new Map<string, number>();
-  let busy = 0;
-  prof.samples.forEach((id, i) => {
-    const dt = prof.timeDeltas[i] ?? 0;
-    const cf = byId.get(id)!.callFrame;
-    if (cf.functionName === '(idle)') return;
-    const url = cf.url.replace(/^file:\/\/\/tmp\/ci-bench-build-[^/]+\//, '').replace(/^file:\/\//, '');
-    const key = `${cf.functionName || '(anonymous)'} ${url ? `${url}:${cf.lineNumber + 1}` : ''}`.trim();
-    self.set(key, (self.get(key) ?? 0) + dt);
-    const f = url || cf.functionName;
-    perFile.set(f, (perFile.get(f) ?? 0) + dt);
-    busy += dt;
-  });
-  const top = (m: Map<string, number>) =>
-    [...m.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, n)
-      .map(([k, us]) => `${((us / busy) * 100).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`);
-  return { functions: top(self), files: top(perFile), busyMs: busy / 1000 };
 }
 
 const build = await buildLibs(['libs/sip']);

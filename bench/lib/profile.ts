@@ -1,4 +1,5 @@
-// Self time from a V8 .cpuprofile (`node --cpu-prof`): the functions and files
+// Self time from a V8 .cpuprofile (`node --cpu-prof`) of any benchmark here (the built app, or the
+// libraries bench/build-libs.mjs compiled into /tmp/ci-bench-build-*): the functions and files
 // the JavaScript thread spent the most time in, idle excluded from the shares.
 import { readFileSync } from 'node:fs';
 
@@ -16,7 +17,7 @@ export function hotspots(file: string, n = 25): { functions: string[]; files: st
     const dt = prof.timeDeltas[i] ?? 0;
     const cf = byId.get(id)?.callFrame;
     if (!cf || cf.functionName === '(idle)' || cf.functionName === '(program)') return;
-    const url = cf.url.replace(/^file:\/\/.*\/dist\/sip-signaling\//, '').replace(/^file:\/\/.*\/node_modules\//, 'node_modules/').replace(/^file:\/\//, '');
+    const url = cf.url.replace(/^file:\/\/.*\/dist\/sip-signaling\//, '').replace(/^file:\/\/\/tmp\/ci-bench-build-[^/]+\//, '').replace(/^file:\/\/.*\/node_modules\//, 'node_modules/').replace(/^file:\/\//, '');
     const key = `${cf.functionName || '(anonymous)'} ${url ? `${url}:${cf.lineNumber + 1}` : ''}`.trim();
     self.set(key, (self.get(key) ?? 0) + dt);
     const f = url ? url.replace(/^(node_modules\/(@[^/]+\/)?[^/]+)\/.*$/, '$1') : cf.functionName;

@@ -1,28 +1,18 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, runSipp, stackEndpoints, waitFor, type SippResult, udpPortBound } from '@ci-connector/platform-testing';
+import { freePort, runSipp, waitFor, type SippResult, udpPortBound } from '@ci-connector/platform-testing';
+import { startApp as startAppProcess, type AppProcess } from './testing/app-process';
 
 // Runs the BUILT app (nx builds it before this target) between two real sipp
 // instances — sipp UAC → sip-signaling → sipp UAS over UDP — with media
 // anchored in the real rtpengine of deploy/local and the real Redis.
 
-const repo = join(__dirname, '../../..');
-const dist = join(repo, 'dist/sip-signaling/apps/sip-signaling/src');
 const scenario = (name: string) => join(__dirname, 'sipp-scenarios', `${name}.xml`);
-const stack = stackEndpoints();
 const CALLEE = '+442079460018';
 
-interface App {
-  child: ChildProcess;
-  sipPort: number;
-  http: string;
-  uasPort: number;
-  output: () => string;
-  exited: Promise<number | null>;
-}
+type App = AppProcess & { uasPort: number };
 
 const apps: App[] = [];
 const sipps = new Set<Promise<SippResult>>();
@@ -35,48 +25,23 @@ beforeAll(() => {
 afterAll(async () => {
   if (process.env['SS_DEBUG']) for (const app of apps) process.stderr.write(app.output());
   await Promise.allSettled([...sipps]);
-  for (const app of apps) {
-    if (app.child.exitCode === null && app.child.signalCode === null) {
-      app.child.kill('SIGKILL');
-      await app.exited;
-    }
-  }
+  for (const app of apps) if (app.running()) await app.stop();
   rmSync(work, { recursive: true, force: true });
 });
 
 async function startApp(env: Record<string, string> = {}): Promise<App> {
-  const [sipPort, httpPort, uasPort] = [await freePort(), await freePort(), await freePort()];
-  const tenants = join(work, `tenants-${sipPort}.json`);
-  writeFileSync(
-    tenants,
-    JSON.stringify({ tenants: { 'tenant-a': { match: { calledNumbers: ['+4420*'] }, nextHop: `sip:127.0.0.1:${uasPort}`, dialerCallIdHeader: 'X-Dialer-Call-Id' } } }),
+  const uasPort = await freePort();
+  const app = Object.assign(
+    await startAppProcess({
+      work,
+      tenants: { tenants: { 'tenant-a': { match: { calledNumbers: ['+4420*'] }, nextHop: `sip:127.0.0.1:${uasPort}`, dialerCallIdHeader: 'X-Dialer-Call-Id' } } },
+      env: { SIP_UNKNOWN_TENANT: 'reject-404', ...env },
+    }),
+    { uasPort },
   );
-  const child = spawn(process.execPath, ['--enable-source-maps', '--import', join(dist, 'instrumentation.js'), join(dist, 'main.js')], {
-    cwd: repo,
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      HTTP_PORT: String(httpPort),
-      SIP_UDP_PORT: String(sipPort),
-      SIP_TCP_PORT: String(sipPort),
-      SIP_TENANTS_FILE: tenants,
-      SIP_UNKNOWN_TENANT: 'reject-404',
-      RTPENGINE_HOST: stack.rtpengineNg.host,
-      RTPENGINE_PORT: String(stack.rtpengineNg.port),
-      REDIS_URL: stack.redisUrl,
-      REDIS_KEY_PREFIX: `ssint-${sipPort}:`,
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.on('data', (d) => (out = (out + String(d)).slice(-500_000)));
-  child.stderr?.on('data', (d) => (out = (out + String(d)).slice(-500_000)));
-  const app: App = { child, sipPort, http: `http://127.0.0.1:${httpPort}`, uasPort, output: () => out, exited: new Promise((r) => child.on('exit', (code) => r(code))) };
   apps.push(app);
-  await waitFor('sip-signaling ready', async () => (await fetch(`${app.http}/health/ready`).catch(() => undefined))?.status === 200, 20_000, 100);
   return app;
 }
-
 
 function track(p: Promise<SippResult>): Promise<SippResult> {
   sipps.add(p);
@@ -200,7 +165,7 @@ describe('sip-signaling B2BUA (sipp ↔ sip-signaling ↔ sipp, real rtpengine)'
     const uas = await startUas(app, 'uas-answer-hangup', 1);
     expect(ok(await runUac(app, 'uac-wait-bye', 1), 1)).toBe('ok');
     expect(ok(await uas.done, 1)).toBe('ok');
-    expect(app.child.exitCode).toBeNull();
+    expect(app.running()).toBe(true);
   });
 });
 
@@ -216,7 +181,7 @@ describe('sip-signaling drain on SIGTERM', () => {
       const answered = async () => ((await (await fetch(`${app.http}/calls`)).json()) as { calls: { state: string }[] }).calls.filter((c) => c.state === 'answered').length;
       await waitFor(`${CALLS} calls up`, async () => (await answered()) === CALLS, 15_000, 50);
 
-      app.child.kill('SIGTERM');
+      process.kill(app.pid, 'SIGTERM');
       await waitFor('draining', async () => ((await (await fetch(`${app.http}/drain`)).json()) as { draining: boolean }).draining, 5_000, 20);
       expect((await fetch(`${app.http}/health/ready`)).status).toBe(503);
       expect(((await (await fetch(`${app.http}/drain`)).json()) as { activeCalls: number }).activeCalls).toBe(CALLS);

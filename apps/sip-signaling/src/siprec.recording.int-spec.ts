@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,14 +13,13 @@ import { decodeRecordingEvent, encodeRecordingControl, type RecordingControlActi
 import { createIdempotentProducer, createKafka } from '@ci-connector/platform-kafka';
 import { createLogger } from '@ci-connector/platform-logging';
 import type { Consumer, Producer } from 'kafkajs';
+import { startApp as startAppProcess, type AppProcess } from './testing/app-process';
 
 // Acceptance of the recording session, real everything: the BUILT sip-signaling
 // between two sipp (UDP), media anchored and forked by the real rtpengine, the
 // recording policy and tenant in the real Redis, and the BUILT ci-emulator as
 // the recorder (SIPS with the carrier's client certificate, SRTP to WAV).
 
-const repo = join(__dirname, '../../..');
-const dist = join(repo, 'dist/sip-signaling/apps/sip-signaling/src');
 const scenario = (name: string) => join(__dirname, 'recording/sipp', `${name}.xml`);
 const stack = stackEndpoints();
 
@@ -37,14 +35,7 @@ const ACCOUNT_MANUAL = `AC${randomBytes(10).toString('hex')}`;
 const SELLER_MANUAL = '+441134960001';
 const prefix = `ss-rec-int:${randomBytes(4).toString('hex')}:`;
 
-interface App {
-  child: ChildProcess;
-  sipPort: number;
-  uasPort: number;
-  httpPort: number;
-  output: () => string;
-  exited: Promise<number | null>;
-}
+type App = AppProcess & { uasPort: number };
 
 let work: string;
 let emu: EmulatorProcess;
@@ -120,14 +111,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (process.env['SS_DEBUG']) for (const app of apps) process.stderr.write(app.output());
   await Promise.allSettled([...sipps]);
-  for (const app of apps) {
-    if (app.child.exitCode === null && app.child.signalCode === null) {
-      app.child.kill('SIGTERM');
-      const t = setTimeout(() => app.child.kill('SIGKILL'), 10_000);
-      await app.exited;
-      clearTimeout(t);
-    }
-  }
+  for (const app of apps) if (app.running()) await app.stop();
   await emu?.stop();
   await deleteRedisKeys(redis, prefix);
   await closeRedis(redis);
@@ -135,48 +119,31 @@ afterAll(async () => {
 }, 60_000);
 
 async function startApp(overrides: string, env: Record<string, string> = {}): Promise<App> {
-  const [sipPort, httpPort, uasPort] = [await freePort(), await freePort(), await freePort()];
-  const tenants = join(work, `tenants-${sipPort}.json`);
-  writeFileSync(
-    tenants,
-    JSON.stringify({
+  const uasPort = await freePort();
+  const app = Object.assign(
+    await startAppProcess({
+      work,
       tenants: {
-        [TENANT]: { match: { calledNumbers: ['+44207946*'], callingNumbers: ['+441632960*'] }, nextHop: `sip:127.0.0.1:${uasPort}`, dialerCallIdHeader: 'X-Dialer-Call-Id' },
-        [TENANT_MANUAL]: { match: { calledNumbers: ['+44113496*'] }, nextHop: `sip:127.0.0.1:${uasPort}`, dialerCallIdHeader: 'X-Dialer-Call-Id' },
+        tenants: {
+          [TENANT]: { match: { calledNumbers: ['+44207946*'], callingNumbers: ['+441632960*'] }, nextHop: `sip:127.0.0.1:${uasPort}`, dialerCallIdHeader: 'X-Dialer-Call-Id' },
+          [TENANT_MANUAL]: { match: { calledNumbers: ['+44113496*'] }, nextHop: `sip:127.0.0.1:${uasPort}`, dialerCallIdHeader: 'X-Dialer-Call-Id' },
+        },
+      },
+      env: {
+        REDIS_KEY_PREFIX: prefix,
+        RECORDING_TLS_CERT_FILE: join(emu.certsDir, 'carrier.pem'),
+        RECORDING_TLS_KEY_FILE: join(emu.certsDir, 'carrier-key.pem'),
+        RECORDING_TLS_CA_FILE: join(emu.certsDir, 'ca.pem'),
+        RECORDING_SRC_DOMAIN: 'sbc.carrier.example',
+        RECORDER_HOST_OVERRIDES: overrides,
+        ...env,
       },
     }),
+    { uasPort },
   );
-  const child = spawn(process.execPath, ['--enable-source-maps', '--import', join(dist, 'instrumentation.js'), join(dist, 'main.js')], {
-    cwd: repo,
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      HTTP_PORT: String(httpPort),
-      SIP_UDP_PORT: String(sipPort),
-      SIP_TCP_PORT: String(sipPort),
-      SIP_TENANTS_FILE: tenants,
-      RTPENGINE_HOST: stack.rtpengineNg.host,
-      RTPENGINE_PORT: String(stack.rtpengineNg.port),
-      REDIS_URL: stack.redisUrl,
-      REDIS_KEY_PREFIX: prefix,
-      LOG_LEVEL: 'debug',
-      RECORDING_TLS_CERT_FILE: join(emu.certsDir, 'carrier.pem'),
-      RECORDING_TLS_KEY_FILE: join(emu.certsDir, 'carrier-key.pem'),
-      RECORDING_TLS_CA_FILE: join(emu.certsDir, 'ca.pem'),
-      RECORDING_SRC_DOMAIN: 'sbc.carrier.example',
-      RECORDER_HOST_OVERRIDES: overrides,
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.on('data', (d) => (out = (out + String(d)).slice(-2_000_000)));
-  child.stderr?.on('data', (d) => (out = (out + String(d)).slice(-2_000_000)));
-  const app: App = { child, sipPort, uasPort, httpPort, output: () => out, exited: new Promise((r) => child.on('exit', (code) => r(code))) };
   apps.push(app);
-  await waitFor('sip-signaling ready', async () => (await fetch(`http://127.0.0.1:${httpPort}/health/ready`).catch(() => undefined))?.status === 200, 20_000, 100);
   return app;
 }
-
 
 function track(p: Promise<SippResult>): Promise<SippResult> {
   sipps.add(p);
@@ -268,7 +235,7 @@ async function recordingSteady(app: App, callId: string, timeoutMs = 20_000): Pr
   await waitFor(
     `the recording of ${callId} active and steady`,
     async () => {
-      const r = await fetch(`http://127.0.0.1:${app.httpPort}/calls/${encodeURIComponent(callId)}/recording`).catch(() => undefined);
+      const r = await fetch(`${app.http}/calls/${encodeURIComponent(callId)}/recording`).catch(() => undefined);
       const s = r?.status === 200 ? ((await r.json()) as { phase: string; busy: boolean }) : undefined;
       return s?.phase === 'active' && !s.busy ? true : undefined;
     },

@@ -24,6 +24,10 @@ export interface AppProcess {
   calls(): Promise<{ callId: string; sipCallId: string; state: string; tenantId?: string; anchored: boolean }[]>;
   /** SIGTERM by PID, then the exit code (SIGKILL after 15 s: null). */
   stop(): Promise<number | null>;
+  /** Its exit code once it exits (null when killed by a signal). */
+  exited: Promise<number | null>;
+  /** Still running. */
+  running(): boolean;
 }
 
 export interface StartAppOptions {
@@ -68,6 +72,8 @@ export async function startApp(opts: StartAppOptions): Promise<AppProcess> {
     sipPort,
     http,
     output: () => out,
+    exited,
+    running,
     alive: async () => running() && (await fetch(`${http}/health/live`).catch(() => undefined))?.status === 200,
     calls: async () => ((await (await fetch(`${http}/calls`)).json()) as { calls: Awaited<ReturnType<AppProcess['calls']>> }).calls,
     async stop() {
