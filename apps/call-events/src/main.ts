@@ -24,7 +24,7 @@ async function main() {
   shutdown.listen();
   const prefix = config.redis.prefix;
 
-  const redis = createRedisClient({ url: config.redis.url, connectionName: config.service.name, onError: (err) => logger.warn({ err: err.message }, 'redis connection error') });
+  const redis = createRedisClient({ url: config.redis.url, connectionName: config.service.name, autoPipelining: true, onError: (err) => logger.warn({ err: err.message }, 'redis connection error') });
   shutdown.onShutdown('redis', () => closeRedis(redis));
   const tenantStore = createTenantStore(redis, { prefix });
   shutdown.onShutdown('tenant store', () => tenantStore.close());

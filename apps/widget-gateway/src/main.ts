@@ -33,7 +33,7 @@ async function main() {
   const keys = new GatewayKeys(config.redis.prefix);
 
   // Redis: one connection for commands, one subscriber (recordings noted, sellers' streams appended).
-  const redis = createRedisClient({ url: config.redis.url, connectionName: config.service.name, onError: (err) => logger.warn({ err: err.message }, 'redis connection error') });
+  const redis = createRedisClient({ url: config.redis.url, connectionName: config.service.name, autoPipelining: true, onError: (err) => logger.warn({ err: err.message }, 'redis connection error') });
   const subscriber = createRedisClient({ url: config.redis.url, connectionName: `${config.service.name}:subscriber`, commandTimeoutMs: 5000, onError: (err) => logger.warn({ err: err.message }, 'redis subscriber connection error') });
   shutdown.onShutdown('redis', async () => {
     await closeRedis(subscriber);

@@ -17,28 +17,31 @@ function fakeProducer() {
 const tick = () => new Promise((r) => setImmediate(r));
 
 describe('BatchingProducer', () => {
-  it('sends what arrives while a request is in flight as the next request, acks=all, in order', async () => {
+  it('sends what is asked in one turn as one request, what arrives while it is in flight as the next, acks=all, in order', async () => {
     const { producer, requests, pending } = fakeProducer();
     const bp = new BatchingProducer(producer, { deadlineMs: 10_000 });
     const done: string[] = [];
     const a = bp.send('t1', { key: 'a', value: '1' }).then(() => done.push('a'));
     const b = bp.send('t1', { key: 'b', value: '2' }).then(() => done.push('b'));
-    const c = bp.send('t2', { key: 'c', value: '3' }).then(() => done.push('c'));
     await tick();
     expect(requests).toHaveLength(1);
-    expect(requests[0]).toMatchObject({ acks: -1, topicMessages: [{ topic: 't1', messages: [{ key: 'a', value: '1' }] }] });
+    expect(requests[0]).toMatchObject({ acks: -1, topicMessages: [{ topic: 't1', messages: [{ key: 'a', value: '1' }, { key: 'b', value: '2' }] }] });
+    const c = bp.send('t2', { key: 'c', value: '3' }).then(() => done.push('c'));
+    const d = bp.send('t1', { key: 'd', value: '4' }).then(() => done.push('d'));
+    await tick();
+    expect(requests).toHaveLength(1);
     pending[0]!.resolve();
-    await a;
+    await Promise.all([a, b]);
     await tick();
     expect(requests).toHaveLength(2);
     expect(requests[1]!.topicMessages).toEqual([
-      { topic: 't1', messages: [{ key: 'b', value: '2' }] },
       { topic: 't2', messages: [{ key: 'c', value: '3' }] },
+      { topic: 't1', messages: [{ key: 'd', value: '4' }] },
     ]);
-    expect(done).toEqual(['a']);
+    expect(done).toEqual(['a', 'b']);
     pending[1]!.resolve();
-    await Promise.all([b, c]);
-    expect(done).toEqual(['a', 'b', 'c']);
+    await Promise.all([c, d]);
+    expect(done).toEqual(['a', 'b', 'c', 'd']);
   });
 
   it('rejects every caller of a request the broker failed, and goes on with the next', async () => {

@@ -28,7 +28,12 @@ export class BatchingProducer {
   send(topic: string, message: Message): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ topic, message, resolve, reject });
-      if (!this.sending) void this.flush();
+      // The first send of a turn waits for the turn to end: the messages a consumer's batch
+      // produces in the same turn then share one request instead of two.
+      if (!this.sending) {
+        this.sending = true;
+        setImmediate(() => void this.flush());
+      }
     });
   }
 

@@ -25,6 +25,27 @@ describe('createLogger', () => {
     expect(JSON.stringify(lines[0])).not.toMatch(/s3cr3t|k-123|Bearer abc|zzz/);
   });
 
+  it('redacts request headers two levels down, leaves the caller\'s object alone, and keeps lines without secrets as they are', () => {
+    const lines: Record<string, unknown>[] = [];
+    const dest = { write: (chunk: string) => void lines.push(JSON.parse(chunk)) };
+    const log = createLogger({ name: 'svc', destination: dest });
+    const req = { method: 'POST', headers: { authorization: 'Bearer abc', cookie: 'c=1', 'x-api-key': 'k', accept: 'json' } };
+    const obj = { req, headers: { 'x-api-key': 'k2', host: 'h' }, callId: 'c1', password: 'p', nested: { token: 't', keep: 1 } };
+    log.info(obj, 'request');
+    log.info({ callId: 'c2', recorder: { host: 'r', port: 5061 } }, 'plain');
+    expect(lines[0]).toMatchObject({
+      req: { method: 'POST', headers: { authorization: '[redacted]', cookie: '[redacted]', 'x-api-key': '[redacted]', accept: 'json' } },
+      headers: { 'x-api-key': '[redacted]', host: 'h' },
+      callId: 'c1',
+      password: '[redacted]',
+      nested: { token: '[redacted]', keep: 1 },
+    });
+    expect(req.headers.authorization).toBe('Bearer abc');
+    expect(obj.password).toBe('p');
+    expect(obj.nested.token).toBe('t');
+    expect(lines[1]).toMatchObject({ callId: 'c2', recorder: { host: 'r', port: 5061 }, msg: 'plain' });
+  });
+
   it('puts the active trace id on each line', () => {
     // What the OpenTelemetry SDK registers at start (instrumentation.ts).
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());

@@ -14,6 +14,12 @@ export interface RedisClientOptions {
   /** Commands issued while disconnected are retried this many times, then rejected. */
   maxRetriesPerRequest?: number;
   onError?: (err: Error) => void;
+  /**
+   * Commands issued in one turn of the event loop go out in one write (ioredis'
+   * auto-pipelining): fewer syscalls and round trips under load. Only for a
+   * connection that never uses WATCH (MULTI/EXEC blocks are kept whole).
+   */
+  autoPipelining?: boolean;
 }
 
 export interface Health {
@@ -44,6 +50,7 @@ export function createRedisClient(opts: RedisClientOptions): Redis {
     retryStrategy: (times) => backoffDelay(times, base, max),
     enableOfflineQueue: true,
     lazyConnect: false,
+    enableAutoPipelining: opts.autoPipelining ?? false,
   });
   // Without a listener ioredis prints every reconnect error as unhandled.
   client.on('error', (err: Error) => opts.onError?.(err));
