@@ -82,6 +82,22 @@ describe('RFC 7865 schema', () => {
     const errors = await schemaErrors(`<recording xmlns="urn:ietf:params:xml:ns:recording:1"><stream session_id="AAAA"><label>x</label></stream></recording>`);
     expect(errors.join(' ')).toMatch(/stream_id/);
   });
+
+  it('validates documents that arrive together in one run, each with its own verdict', async () => {
+    const seedXml = (() => {
+      const t = readFileSync(join(__dirname, '__fixtures__/seed-invite.sip'), 'utf8');
+      return t.slice(t.indexOf('<?xml'), t.lastIndexOf('</recording>') + '</recording>'.length);
+    })();
+    const bogus = (i: number) => `<recording xmlns="urn:ietf:params:xml:ns:recording:1"><datamode>complete</datamode><bogus${i}/></recording>`;
+    const docs = Array.from({ length: 12 }, (_, i) => (i % 3 === 1 ? bogus(i) : seedXml));
+    const results = await Promise.all(docs.map((d) => schemaErrors(d)));
+    results.forEach((errors, i) => {
+      if (i % 3 === 1) {
+        expect(errors.join(' ')).toMatch(new RegExp(`bogus${i}\\b`));
+        for (const j of [1, 4, 7, 10].filter((j) => j !== i)) expect(errors.join(' ')).not.toMatch(new RegExp(`bogus${j}\\b`));
+      } else expect(errors).toEqual([]);
+    });
+  });
 });
 
 describe('SDP', () => {

@@ -33,6 +33,7 @@ export class UdpTransport {
   /** Sockets for sending when no listener of the target's family exists; they receive the answers too. */
   private readonly ephemeral = new Map<4 | 6, Promise<Socket>>();
   private readonly all = new Set<Socket>();
+  private readonly locals = new WeakMap<Socket, Endpoint>();
 
   constructor(
     private readonly settings: UdpSettings,
@@ -67,8 +68,7 @@ export class UdpTransport {
         else reject(mapConnectError(err, { ...ctx, address, phase: 'established' }));
       });
     });
-    const a = socket.address();
-    return { local: { address: a.address, port: a.port } };
+    return { local: this.localOf(socket) };
   }
 
   async close(): Promise<void> {
@@ -110,6 +110,17 @@ export class UdpTransport {
     });
   }
 
+  /** A bound socket's address (asked once: `socket.address()` is a system call, and this runs for every datagram). */
+  private localOf(socket: Socket): Endpoint {
+    let local = this.locals.get(socket);
+    if (!local) {
+      const a = socket.address();
+      local = { address: a.address, port: a.port };
+      this.locals.set(socket, local);
+    }
+    return { ...local };
+  }
+
   private onDatagram(socket: Socket, msg: Buffer, rinfo: RemoteInfo): void {
     const remote: Endpoint = { address: rinfo.address, port: rinfo.port };
     if (msg.length > this.settings.maxDatagramBytes) {
@@ -117,7 +128,6 @@ export class UdpTransport {
       return;
     }
     if (isKeepAliveDatagram(msg)) return;
-    const a = socket.address();
-    this.events.message({ data: msg, protocol: 'udp', remote, local: { address: a.address, port: a.port } });
+    this.events.message({ data: msg, protocol: 'udp', remote, local: this.localOf(socket) });
   }
 }
