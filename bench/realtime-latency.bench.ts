@@ -25,7 +25,10 @@
  *   arrives is counted as lost. A run where this process could not keep the
  *   schedule (more than 100 ms behind) is marked "client-bound".
  * - Ingest rate: `--ingest-concurrency` posters in a closed loop for
- *   `--ingest-seconds` s: 202s per second, and the CPU of call-events (share of
+ *   `--ingest-seconds` s, twice: with widget-gateway consuming beside it, then
+ *   with widget-gateway stopped (its consumers run on other nodes in a
+ *   deployment; on 2 shared cores they take the CPU call-events would use):
+ *   202s per second, and the CPU of call-events (share of
  *   one core, from /proc) — the figure per instance.
  * - CPU shares of call-events, widget-gateway and this process per phase, and
  *   the machine's busy share: the machine is shared, a busy one skews the figures.
@@ -251,13 +254,33 @@ async function main() {
       streams.push(s);
       if ((await s.opened()) !== 200) throw new Error(`the stream of ${sellerId} answered ${s.statuses[0]}: ${s.lastError}`);
     }
-    const pids = { 'call-events': callEvents.pid, 'widget-gateway': gateway.pid, bench: process.pid };
+    // The shared stack's Kafka broker and Redis too (deploy/local's PID files), so the machine's busy share can be told apart.
+    const stackPid = (c: string) => {
+      try {
+        return Number(readFileSync(`.local/stack/${c}/${c}.pid`, 'utf8').trim()) || undefined;
+      } catch {
+        return undefined;
+      }
+    };
+    const pids: Record<string, number> = { 'call-events': callEvents.pid, 'widget-gateway': gateway.pid, bench: process.pid };
+    for (const c of ['kafka', 'redis']) {
+      const pid = stackPid(c);
+      if (pid) pids[c] = pid;
+    }
     if (warmupS > 0) console.log(`warm-up (not a figure): ${await latencyRun(ctx, 'warm-up', Math.min(500, rates[0] ?? 500), warmupS, pids)}`);
     for (const rate of rates) {
       console.log(await latencyRun(ctx, `rate ${rate}`, rate, durationS, pids));
       await sleep(1000);
     }
-    if (ingestS > 0) console.log(await ingestRun(ctx, ingestS, ingestConcurrency, pids));
+    if (ingestS > 0) {
+      console.log(`${await ingestRun(ctx, ingestS, ingestConcurrency, pids)} — widget-gateway consuming on the same 2 cores`);
+      // The same with the gateway stopped: in a deployment its consumers run on other nodes, and this is what one call-events instance takes.
+      const dupes = ctx.duplicates;
+      await gateway.stop();
+      const { 'widget-gateway': _gone, ...alone } = pids;
+      console.log(`${await ingestRun(ctx, ingestS, ingestConcurrency, alone)} — widget-gateway stopped`);
+      ctx.duplicates = dupes;
+    }
     console.log(`duplicates on the streams: ${ctx.duplicates}; stream reconnects: ${streams.reduce((n, s) => n + s.connections - 1, 0)}`);
   } finally {
     await stop();
