@@ -1,0 +1,181 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { APPS, appVariables, chartProblems, envOf, podSpec, workload, type App } from './assertions';
+import { validateObject } from './kube-schema';
+import { CHART_DIR, find, REPO_ROOT, template, type KubeObject } from './manifests';
+
+// Renders with every optional feature on (test/fixtures/everything.yaml: service
+// mode for SIP, SIPS trunk with mutual TLS, cert-manager, partners over mTLS,
+// the Entra certificate, OTLP, ServiceMonitor, restricted egress) and the
+// default hostNetwork render of a region, and checks what each feature renders.
+
+const fixture = (f: string) => join(CHART_DIR, 'test/fixtures', f);
+const REGION_FILE = join(CHART_DIR, 'regions/uksouth.yaml');
+const schema = JSON.parse(readFileSync(join(CHART_DIR, 'values.schema.json'), 'utf8')) as {
+  properties: Record<string, { properties: { config?: { properties: Record<string, unknown> } } }>;
+};
+const VALUES_KEY: Record<App, string> = {
+  'registration-service': 'registrationService',
+  'policy-sync-worker': 'policySyncWorker',
+  'sip-signaling': 'sipSignaling',
+  'call-events': 'callEvents',
+  'widget-gateway': 'widgetGateway',
+};
+const configKeys = (app: App) => Object.keys(schema.properties[VALUES_KEY[app]]?.properties.config?.properties ?? {});
+
+type Container = { name: string; env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[]; args?: string[]; ports?: { name: string; containerPort: number; protocol?: string }[] };
+const container = (objects: KubeObject[], component: string) => podSpec(workload(objects, component) as KubeObject)?.containers.find((c) => c.name === component) as Container;
+
+describe('every feature on', () => {
+  let objects: KubeObject[] = [];
+  let regionObjects: KubeObject[] = [];
+
+  beforeAll(() => {
+    const r = template({ release: 'ci-connector-westeurope', values: [fixture('everything.yaml')] });
+    expect(r.stderr).toBe('');
+    objects = r.objects;
+    regionObjects = template({ values: [REGION_FILE] }).objects;
+  });
+
+  it('every object passes its Kubernetes schema, CRDs (ServiceMonitor, Certificate) included', () => {
+    expect(objects.map((o) => o.kind)).toEqual(expect.arrayContaining(['ServiceMonitor', 'Certificate', 'NetworkPolicy', 'ConfigMap']));
+    expect(objects.flatMap(validateObject)).toEqual([]);
+  });
+
+  it('holds the chart rules', () => {
+    expect(chartProblems(objects)).toEqual([]);
+  });
+
+  it.each(APPS)("%s: the chart sets, or its `config` value may set, every variable the app reads, and nothing else", (app) => {
+    const rendered = new Set([...envOf(objects, app).keys(), ...envOf(regionObjects, app).keys()]);
+    const config = configKeys(app);
+    const reads = appVariables(app);
+    expect(reads.filter((v) => !rendered.has(v) && !config.includes(v))).toEqual([]);
+    expect(config.filter((v) => !reads.includes(v))).toEqual([]);
+    // A variable the chart sets itself is not settable again through `config`.
+    expect(config.filter((v) => rendered.has(v))).toEqual([]);
+  });
+
+  it('points every service at the OTLP collector, and at their metrics port', () => {
+    for (const app of APPS) {
+      const env = envOf(objects, app);
+      expect(env.get('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT')?.value).toBe('http://otel-collector.observability:4318/v1/traces');
+      expect(env.get('OTEL_TRACES_SAMPLE_RATIO')?.value).toBe('0.25');
+      expect(env.get('METRICS_PORT')?.value).toBe('9464');
+      expect(container(objects, app).ports).toContainEqual({ name: 'metrics', containerPort: 9464, protocol: 'TCP' });
+    }
+    expect(envOf(objects, 'call-events').get('METRICS_HOST')?.value).toBe('0.0.0.0');
+    expect(envOf(regionObjects, 'registration-service').has('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT')).toBe(false);
+  });
+
+  it('scrapes port `metrics` of every component with one ServiceMonitor', () => {
+    const [sm] = find(objects, 'ServiceMonitor');
+    const spec = sm?.['spec'] as { selector: { matchLabels: Record<string, string> }; endpoints: { port: string; path: string }[] };
+    expect(spec.endpoints).toEqual([expect.objectContaining({ port: 'metrics', path: '/metrics' })]);
+    expect(sm?.metadata.labels?.['release']).toBe('kube-prometheus-stack');
+    const scraped = find(objects, 'Service').filter((s) => Object.entries(spec.selector.matchLabels).every(([k, v]) => s.metadata.labels?.[k] === v));
+    expect(scraped.map((s) => s.metadata.labels?.['app.kubernetes.io/component']).sort()).toEqual([...APPS, 'rtpengine'].sort());
+    for (const s of scraped) expect((s['spec'] as { ports: { name: string }[] }).ports.map((p) => p.name)).toContain('metrics');
+  });
+
+  it('ships the Grafana dashboard as a ConfigMap labelled for the sidecar', () => {
+    const dashboards = find(objects, 'ConfigMap').filter((c) => c.metadata.labels?.['grafana_dashboard'] === '1');
+    expect(dashboards).toHaveLength(1);
+    const data = dashboards[0]?.['data'] as Record<string, string>;
+    expect(JSON.parse(data['ci-connector.json'] ?? '')).toEqual(JSON.parse(readFileSync(join(CHART_DIR, 'dashboards/ci-connector.json'), 'utf8')));
+  });
+
+  it('issues the SIPS client certificate with cert-manager into the Secret sip-signaling mounts', () => {
+    const [cert] = find(objects, 'Certificate');
+    const spec = cert?.['spec'] as { secretName: string; usages: string[]; issuerRef: { name: string; kind: string } };
+    expect(spec.secretName).toBe('ci-connector-recorder-tls');
+    expect(spec.usages).toContain('client auth');
+    expect(spec.issuerRef).toMatchObject({ name: 'carrier-ca', kind: 'ClusterIssuer' });
+    const volumes = podSpec(workload(objects, 'sip-signaling') as KubeObject)?.volumes ?? [];
+    expect(volumes.find((v) => v.name === 'recording-tls')?.secret?.secretName).toBe('ci-connector-recorder-tls');
+    expect(envOf(objects, 'sip-signaling').get('RECORDING_TLS_CA_FILE')?.value).toBe('/etc/ci-connector/recording-ca/ca.crt');
+  });
+
+  it('service mode: a LoadBalancer for SIP over UDP, TCP and TLS, advertised at its address; rtpengine reached on the node', () => {
+    const sipService = find(objects, 'Service', 'sip-signaling').find((s) => s.metadata.name.endsWith('-sip'));
+    const spec = sipService?.['spec'] as { type: string; externalTrafficPolicy: string; loadBalancerSourceRanges: string[]; ports: { name: string; port: number; protocol: string }[] };
+    expect(spec.type).toBe('LoadBalancer');
+    expect(spec.externalTrafficPolicy).toBe('Local');
+    expect(spec.loadBalancerSourceRanges).toEqual(['198.51.100.0/24']);
+    expect(spec.ports.map((p) => `${p.name} ${p.port}/${p.protocol}`)).toEqual(['sip-udp 5060/UDP', 'sip-tcp 5060/TCP', 'sip-tls 5061/TCP']);
+    const pod = podSpec(workload(objects, 'sip-signaling') as KubeObject);
+    expect(pod?.hostNetwork).toBe(false);
+    const env = envOf(objects, 'sip-signaling');
+    expect(env.get('SIP_ADVERTISED_HOST')?.value).toBe('203.0.113.10');
+    expect(env.get('SIP_TLS')?.value).toBe('true');
+    expect(env.get('SIP_TLS_REQUIRE_CLIENT_CERT')?.value).toBe('true');
+    expect(env.get('RTPENGINE_HOST')?.valueFrom?.fieldRef?.fieldPath).toBe('status.hostIP');
+    expect(container(objects, 'rtpengine').env?.find((e) => e.name === 'NG_ADDRESS')?.value).toBe('$(NODE_IP)');
+    // In the pod network sip-signaling gets a NetworkPolicy with SIP open to callers.
+    expect(find(objects, 'NetworkPolicy', 'sip-signaling')).toHaveLength(1);
+  });
+
+  it('hostNetwork mode (the default): SIP on the node, one pod per media node, rtpengine on loopback beside it', () => {
+    const sip = workload(regionObjects, 'sip-signaling') as KubeObject;
+    const pod = podSpec(sip) as unknown as { hostNetwork: boolean; dnsPolicy: string; affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { topologyKey: string }[] } } };
+    expect(pod.hostNetwork).toBe(true);
+    expect(pod.dnsPolicy).toBe('ClusterFirstWithHostNet');
+    expect(pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0]?.topologyKey).toBe('kubernetes.io/hostname');
+    expect((sip['spec'] as { strategy: { rollingUpdate: { maxSurge: number } } }).strategy.rollingUpdate.maxSurge).toBe(0);
+    const env = envOf(regionObjects, 'sip-signaling');
+    expect(env.get('RTPENGINE_HOST')?.value).toBe('127.0.0.1');
+    expect(env.get('SIP_ADVERTISED_HOST')?.valueFrom?.fieldRef?.fieldPath).toBe('status.hostIP');
+    expect(env.get('METRICS_HOST')?.value).toBe('$(HTTP_HOST)');
+    expect(container(regionObjects, 'rtpengine').env?.find((e) => e.name === 'NG_ADDRESS')?.value).toBe('127.0.0.1');
+    // NetworkPolicies do not apply to hostNetwork pods: none is rendered for sip-signaling.
+    expect(find(regionObjects, 'NetworkPolicy', 'sip-signaling')).toHaveLength(0);
+    expect(find(regionObjects, 'Service', 'sip-signaling')).toHaveLength(1);
+  });
+
+  it('rtpengine: userspace, media port range, open files for ~2,400 recorded calls, advertised address', () => {
+    const c = container(objects, 'rtpengine');
+    const script = (c.args ?? []).join('\n');
+    expect(script).toContain('ulimit -n 20000');
+    expect(script).toContain('--table=-1');
+    expect(script).toContain('--port-min=20000 --port-max=39999');
+    expect(script).toContain('--max-sessions=2400');
+    expect(script).toMatch(/--listen-ng="\$NG_ADDRESS:22222"/);
+    expect(script).toContain("'--delete-delay=0'");
+    expect(c.env?.find((e) => e.name === 'ADVERTISED_IP')?.value).toBe('203.0.113.10');
+    expect(c.ports).toContainEqual({ name: 'ng', containerPort: 22222, protocol: 'UDP' });
+  });
+
+  it('policy-sync-worker runs node with --max-semi-space-size=8', () => {
+    expect(envOf(regionObjects, 'policy-sync-worker').get('NODE_OPTIONS')?.value).toBe('--max-semi-space-size=8');
+  });
+
+  it('call-events: mutual-TLS listeners with the partners file from a ConfigMap', () => {
+    const env = envOf(objects, 'call-events');
+    expect(env.get('MTLS_HTTPS_PORT')?.value).toBe('8443');
+    expect(env.get('MTLS_PARTNERS_FILE')?.value).toBe('/etc/ci-connector/partners/partners.json');
+    const partners = find(objects, 'ConfigMap', 'call-events')[0]?.['data'] as Record<string, string>;
+    expect(JSON.parse(partners['partners.json'] ?? '')).toEqual({ partners: [{ id: 'acme-dialer', subject: { CN: 'dialer.acme.example', O: 'Acme' }, tenants: ['6f1c0a52-0b7e-4c1e-9a59-1b1f5e0d2c3a'] }] });
+  });
+
+  it('the Entra certificate credential: files from a kubernetes.io/tls Secret, the client id as a value', () => {
+    for (const app of ['registration-service', 'policy-sync-worker'] as const) {
+      const env = envOf(objects, app);
+      expect(env.get('CI_APP_CLIENT_ID')?.value).toBe('4d4d4d4d-4444-4444-8444-444444444444');
+      expect(env.has('CI_APP_CLIENT_SECRET')).toBe(false);
+      expect(env.get('CI_APP_CERT_FILE')?.value).toBe('/etc/ci-connector/entra/tls.crt');
+      expect(env.get('CI_APP_KEY_FILE')?.value).toBe('/etc/ci-connector/entra/tls.key');
+      expect(env.get('REDIS_URL')?.value).toBe('rediss://redis.example.net:6380/0');
+    }
+  });
+
+  it('restricted egress: DNS, Redis, Kafka, HTTPS and the collector only', () => {
+    const np = find(objects, 'NetworkPolicy', 'registration-service')[0]?.['spec'] as { egress: { ports: { port: number; protocol: string }[] }[] };
+    const ports = np.egress.flatMap((r) => r.ports.map((p) => `${p.port}/${p.protocol}`)).sort();
+    expect(ports).toEqual(['4318/TCP', '443/TCP', '53/TCP', '53/UDP', '6380/TCP', '9092/TCP'].sort());
+  });
+
+  it('images: the registry, our repositories and the chart appVersion (the root package.json version)', () => {
+    const version = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    for (const app of APPS) expect((container(objects, app) as unknown as { image: string }).image).toBe(`registry.example.net/ci-connector/${app}:${version}`);
+  });
+});
