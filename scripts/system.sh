@@ -72,7 +72,7 @@ svc_up() {
   source "$work/stack/endpoints.env"
   local extra=()
   mapfile -t extra < <(svc_env "$name")
-  env HTTP_HOST=127.0.0.1 HTTP_PORT="$port" REDIS_URL="$CI_REDIS_URL" KAFKA_BROKERS="$CI_KAFKA_BROKERS" "${extra[@]}" \
+  env HTTP_HOST=127.0.0.1 HTTP_PORT="$port" METRICS_HOST=127.0.0.1 METRICS_PORT="$((port + 1000))" REDIS_URL="$CI_REDIS_URL" KAFKA_BROKERS="$CI_KAFKA_BROKERS" "${extra[@]}" \
     nohup node --max-semi-space-size=8 --enable-source-maps --import "./dist/$name/apps/$name/src/instrumentation.js" "./dist/$name/apps/$name/src/main.js" \
     >"$log" 2>&1 </dev/null &
   echo $! > "$pidf"

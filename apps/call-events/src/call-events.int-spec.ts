@@ -32,6 +32,8 @@ interface Service {
   out: () => string;
   url: string;
   grpc: string;
+  /** GET /metrics (METRICS_PORT): the Prometheus text. */
+  metrics(): Promise<string>;
   mtlsUrl?: string;
   mtlsGrpc?: string;
   exited: Promise<number | null>;
@@ -63,12 +65,13 @@ let keyAllId: string;
 let api: Service;
 
 async function startService(extra: Record<string, string> = {}, wait = true): Promise<Service> {
-  const [httpPort, grpcPort] = [await freePort(), await freePort()];
+  const [httpPort, grpcPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
   const child = spawn(process.execPath, ['--enable-source-maps', '--import', join(dist, 'instrumentation.js'), join(dist, 'main.js')], {
     cwd: repo,
     env: {
       PATH: process.env['PATH'] ?? '',
       HTTP_PORT: String(httpPort),
+      METRICS_PORT: String(metricsPort),
       GRPC_PORT: String(grpcPort),
       REDIS_URL: stack.redisUrl,
       REDIS_KEY_PREFIX: prefix,
@@ -91,6 +94,7 @@ async function startService(extra: Record<string, string> = {}, wait = true): Pr
     out: () => out,
     url: `http://127.0.0.1:${httpPort}`,
     grpc: `127.0.0.1:${grpcPort}`,
+    metrics: async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text(),
     ...(extra['MTLS_HTTPS_PORT'] ? { mtlsUrl: `https://127.0.0.1:${extra['MTLS_HTTPS_PORT']}` } : {}),
     ...(extra['MTLS_GRPC_PORT'] ? { mtlsGrpc: `127.0.0.1:${extra['MTLS_GRPC_PORT']}` } : {}),
     exited: new Promise((r) => child.on('exit', r)),
@@ -109,6 +113,12 @@ async function startService(extra: Record<string, string> = {}, wait = true): Pr
     );
   }
   return s;
+}
+
+/** How much each series of GET /metrics grew since `before` (a series absent counts 0). */
+function grown(before: string, after: string, series: string[]): Record<string, number> {
+  const value = (text: string, name: string) => Number(text.split('\n').find((l) => l.startsWith(`${name} `))?.slice(name.length + 1) ?? 0);
+  return Object.fromEntries(series.map((name) => [name, value(after, name) - value(before, name)]));
 }
 
 async function post(base: string, path: string, body: unknown, headers: Record<string, string> = {}) {
@@ -240,6 +250,7 @@ describe('call-events with the real Redis and Kafka', () => {
   it('REST: each 202 comes once the broker holds the event; started and ended are on the topic, keyed by the call id, as posted', async () => {
     const callId = `CA${run}rest`;
     const before = await stored(eventsTopic);
+    const metricsBefore = await api.metrics();
     const s = await post(api.url, `/v1/calls/${callId}/started`, startedBody({ sipCallId: `${run}@pbx.carrier.example` }), bearer(keyA, `${run}-s`));
     expect(s.status).toBe(202);
     // Readable right after the 202: the broker had acknowledged it before we answered.
@@ -263,6 +274,9 @@ describe('call-events with the real Redis and Kafka', () => {
       receivedAt: expect.any(String),
     });
     expect(second).toMatchObject({ type: 'call.ended', eventId: e.body.eventId, callId, ended: { callDurationInSeconds: 42, callTerminationReason: 'success', callEndTime: '2026-11-29T10:00:42Z', isCallStarted: true } });
+    // GET /metrics: both accepted, each timed to Kafka's acknowledgement.
+    const counted = ['cic_call_events_accepted_total{type="call_started"}', 'cic_call_events_accepted_total{type="call_ended"}', 'cic_call_events_produce_duration_seconds_count{outcome="ok"}'];
+    expect(grown(metricsBefore, await api.metrics(), counted)).toEqual({ [counted[0]!]: 1, [counted[1]!]: 1, [counted[2]!]: 2 });
   });
 
   it('a retried post (same idempotency key) gets the same event id, which both copies on the topic carry', async () => {
@@ -278,6 +292,7 @@ describe('call-events with the real Redis and Kafka', () => {
 
   it('answers 400 naming each field, 401, 403 and 413, and nothing of it reaches the topic', async () => {
     const before = await stored(eventsTopic);
+    const metricsBefore = await api.metrics();
     const invalid = await post(api.url, `/v1/calls/CA${run}bad/started`, { tenantId: T1, sellerId: 'seller-1', startTime: 'now', isIncomingCall: 1, contactNumber: '+44' }, bearer(keyA));
     expect(invalid.status).toBe(400);
     expect(invalid.body.problems).toEqual(
@@ -304,6 +319,15 @@ describe('call-events with the real Redis and Kafka', () => {
     await createApiKeyStore(redis, { prefix }).revoke(revoked.record.id);
     expect((await post(api.url, `/v1/calls/CA${run}bad/started`, startedBody(), bearer(revoked.key, 'k'))).status).toBe(401);
     expect(await stored(eventsTopic)).toBe(before);
+    // GET /metrics: the refusals by reason (the unparsable and the oversize bodies never reach the service), nothing accepted.
+    const counted = [
+      'cic_call_events_rejected_total{type="call_started",reason="invalid"}',
+      'cic_call_events_rejected_total{type="call_started",reason="forbidden"}',
+      'cic_call_events_auth_failures_total{method="api_key"}',
+      'cic_call_events_recording_commands_total{action="stop",result="accepted"}',
+      'cic_call_events_accepted_total{type="call_started"}',
+    ];
+    expect(grown(metricsBefore, await api.metrics(), counted)).toEqual(Object.fromEntries(counted.map((c, i) => [c, [1, 2, 3, 1, 0][i]])));
   });
 
   it('gRPC: CallStarted / CallEnded reach the topic keyed by the call id; bad input, no key and another tenant get their status codes', async () => {

@@ -3,18 +3,18 @@ import { readFileSync } from 'node:fs';
 import { telemetry } from './instrumentation';
 import { callEventsConfig } from './config/config';
 import { createLogger } from '@ci-connector/platform-logging';
+import { createMetricsRegistry, serveMetrics } from '@ci-connector/platform-observability';
 import { GracefulShutdown } from '@ci-connector/platform-shutdown';
 import { closeRedis, createRedisClient, redisHealth } from '@ci-connector/platform-redis';
-import { createIdempotentProducer, createKafka } from '@ci-connector/platform-kafka';
+import { createIdempotentProducer, createKafka, kafkaConnectionSecurity } from '@ci-connector/platform-kafka';
 import { PinoNestLogger, type ReadinessCheck } from '@ci-connector/platform-nest';
 import { createApiKeyStore, createTenantStore } from '@ci-connector/recording-policy';
 import { createCallEventsApp } from './app';
-import { PartnerAuthenticator } from './core/auth';
-import { CallEventsService } from './core/call-events-service';
 import { BatchingSender } from './core/event-sender';
 import { CachedTenantDirectory } from './core/tenant-access';
 import { listenMtls, type MtlsListener } from './http/mtls-listener';
 import { KafkaLink } from './kafka-link';
+import { CallEventsMetrics, MeteredCallEventsService, MeteredPartnerAuthenticator } from './metrics';
 
 async function main() {
   const config = callEventsConfig();
@@ -22,6 +22,11 @@ async function main() {
   const shutdown = new GracefulShutdown({ logger, timeoutMs: config.shutdownTimeoutMs });
   shutdown.onShutdown('telemetry', () => telemetry.shutdown());
   shutdown.listen();
+  const metrics = new CallEventsMetrics(
+    createMetricsRegistry({ serviceName: config.service.name, serviceVersion: config.service.version, ...(config.service.region ? { region: config.service.region } : {}), ...config.metrics }, logger),
+  );
+  shutdown.onShutdown('metrics', () => metrics.registry.shutdown());
+  await serveMetrics(metrics.registry, logger);
   const prefix = config.redis.prefix;
 
   const redis = createRedisClient({ url: config.redis.url, connectionName: config.service.name, autoPipelining: true, onError: (err) => logger.warn({ err: err.message }, 'redis connection error') });
@@ -29,7 +34,7 @@ async function main() {
   const tenantStore = createTenantStore(redis, { prefix });
   shutdown.onShutdown('tenant store', () => tenantStore.close());
 
-  const kafka = createKafka({ clientId: config.service.name, brokers: config.kafka.brokers, logger });
+  const kafka = createKafka({ clientId: config.service.name, brokers: config.kafka.brokers, logger, ...kafkaConnectionSecurity(logger) });
   const topics = config.kafka.topics;
   const producer = createIdempotentProducer(kafka);
   const link = new KafkaLink(
@@ -48,12 +53,14 @@ async function main() {
   // Runs before the Kafka clients close: every accepted message gets its answer.
   shutdown.onShutdown('pending events', () => sender.close());
 
-  const auth = new PartnerAuthenticator(createApiKeyStore(redis, { prefix }), config.mtls?.partners ?? [], config.authCacheTtlMs);
-  const events = new CallEventsService(sender, new CachedTenantDirectory(tenantStore, config.authCacheTtlMs), { topics, widgetToken: config.widgetToken }, logger);
+  const auth = new MeteredPartnerAuthenticator(metrics, createApiKeyStore(redis, { prefix }), config.mtls?.partners ?? [], config.authCacheTtlMs);
+  const events = new MeteredCallEventsService(metrics, metrics.meteredSink(sender), new CachedTenantDirectory(tenantStore, config.authCacheTtlMs), { topics, widgetToken: config.widgetToken }, logger);
+  metrics.observePending(sender);
   const checks: ReadinessCheck[] = [
     { name: 'accepting', check: () => (shutdown.isShuttingDown ? { ok: false, error: 'shutting down' } : { ok: true }) },
     { name: 'redis', check: () => redisHealth(redis) },
     { name: 'kafka', check: async () => ({ ...(await link.health()), pending: sender.pending }) },
+    { name: 'metrics', check: () => metrics.registry.health() },
   ];
 
   const mtls = config.mtls;

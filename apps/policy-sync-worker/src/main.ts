@@ -3,9 +3,10 @@ import { readFileSync } from 'node:fs';
 import { telemetry } from './instrumentation';
 import { workerConfig, type WorkerConfig } from './config/config';
 import { createLogger } from '@ci-connector/platform-logging';
+import { createMetricsRegistry, serveMetrics } from '@ci-connector/platform-observability';
 import { GracefulShutdown } from '@ci-connector/platform-shutdown';
 import { closeRedis, createRedisClient, redisHealth } from '@ci-connector/platform-redis';
-import { createIdempotentProducer, createKafka, ensureTopics, kafkaHealth, produce } from '@ci-connector/platform-kafka';
+import { createIdempotentProducer, createKafka, ensureTopics, kafkaHealth, produce, kafkaConnectionSecurity } from '@ci-connector/platform-kafka';
 import { bootstrapNestService, type ReadinessCheck } from '@ci-connector/platform-nest';
 import { encodeEvent } from '@ci-connector/events';
 import { createPolicyStore, createSyncScheduler, createTenantStore, identitiesOfUser } from '@ci-connector/recording-policy';
@@ -18,6 +19,7 @@ import { systemClock } from './sync/ports';
 import { TenantFollower } from './tenants/tenant-follower';
 import { TenantConsumer } from './tenants/tenant-consumer';
 import { StatusService } from './status/status-service';
+import { PolicySyncMetrics } from './metrics';
 
 /** Reads a file the configuration names; exits 78 (bad configuration) naming the variable when it cannot. */
 function readConfigured(variable: string, file: string): string {
@@ -41,6 +43,11 @@ async function main() {
   const shutdown = new GracefulShutdown({ logger, timeoutMs: config.shutdownTimeoutMs });
   shutdown.onShutdown('telemetry', () => telemetry.shutdown());
   shutdown.listen();
+  const metrics = new PolicySyncMetrics(
+    createMetricsRegistry({ serviceName: config.service.name, serviceVersion: config.service.version, ...(config.service.region ? { region: config.service.region } : {}), ...config.metrics }, logger),
+  );
+  shutdown.onShutdown('metrics', () => metrics.registry.shutdown());
+  await serveMetrics(metrics.registry, logger);
 
   // Outside world: Redis (tenants, policies, schedule), Kafka (tenant changes in, policy updates out), Entra ID + providers API.
   const redis = createRedisClient({ url: config.redis.url, connectionName: `${config.service.name}:${config.workerId}`, commandTimeoutMs: 5000, onError: (err) => logger.warn({ err: err.message }, 'redis connection error') });
@@ -71,7 +78,7 @@ async function main() {
   });
   shutdown.onShutdown('providers client', () => providers.close());
 
-  const kafka = createKafka({ clientId: `${config.service.name}-${config.workerId}`, brokers: config.kafka.brokers, logger });
+  const kafka = createKafka({ clientId: `${config.service.name}-${config.workerId}`, brokers: config.kafka.brokers, logger, ...kafkaConnectionSecurity(logger) });
   const admin = kafka.admin();
   shutdown.onShutdown('kafka admin', () => admin.disconnect());
   const producer = createIdempotentProducer(kafka);
@@ -79,9 +86,9 @@ async function main() {
 
   const runner = new SyncRunner(
     {
-      users: usersSourceOf(providers),
+      users: metrics.meteredUsers(usersSourceOf(providers)),
       normalise: (user, country) => identitiesOfUser(user, country).identities,
-      policies,
+      policies: metrics.meteredPolicies(policies),
       scheduler,
       tenants,
       clock: systemClock,
@@ -121,7 +128,9 @@ async function main() {
     { name: 'tenants-consumer', check: () => consumer.health() },
     // Stays ok while lists are stale — the worker itself works — but says `degraded: true` and which tenants.
     { name: 'policies', check: () => status.readiness() },
+    { name: 'metrics', check: () => metrics.registry.health() },
   ];
+  metrics.observe(status, runner);
 
   await bootstrapNestService({ name: config.service.name, module: AppModule.forRoot({ checks, status, runner, tenants }), http: config.http, logger, shutdown });
 

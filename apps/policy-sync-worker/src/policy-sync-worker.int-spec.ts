@@ -39,6 +39,8 @@ const bob = { id: 'b0b00000-0000-4000-8000-000000000002', userPrincipalName: 'bo
 interface Worker {
   child: ChildProcess;
   base: string;
+  /** GET /metrics (METRICS_PORT). */
+  metrics(): Promise<string>;
   pid: number;
   output: () => string;
   exited: Promise<number | null>;
@@ -84,13 +86,14 @@ async function publishTenant(id: string, tenant: Tenant | null): Promise<void> {
 }
 
 async function startWorker(prefix: string, env: Record<string, string>): Promise<Worker> {
-  const port = await freePort();
+  const [port, metricsPort] = [await freePort(), await freePort()];
   // The flags of project.json's serve target (and the container's): a young generation of 8 MB keeps the RSS low while syncing.
   const child = spawn(process.execPath, ['--max-semi-space-size=8', '--enable-source-maps', '--import', join(dist, 'instrumentation.js'), join(dist, 'main.js')], {
     cwd: repo,
     env: {
       PATH: process.env['PATH'] ?? '',
       HTTP_PORT: String(port),
+      METRICS_PORT: String(metricsPort),
       LOG_LEVEL: 'info',
       REDIS_URL: stack.redisUrl,
       REDIS_KEY_PREFIX: prefix,
@@ -118,6 +121,7 @@ async function startWorker(prefix: string, env: Record<string, string>): Promise
   const worker: Worker = {
     child,
     base,
+    metrics: async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text(),
     pid: child.pid ?? -1,
     output: () => out,
     exited,
@@ -159,6 +163,12 @@ async function status(w: Worker): Promise<WorkerStatus> {
   const r = await fetch(`${w.base}/status`);
   expect(r.status).toBe(200);
   return (await r.json()) as WorkerStatus;
+}
+
+/** One sample's value in GET /metrics (undefined while the series is absent). */
+function sample(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
 function row(s: WorkerStatus, id: string) {
@@ -286,6 +296,13 @@ describe('policy-sync-worker', () => {
     });
     expect(second).toMatchObject({ users: 3, identities: 8 });
     expect(await until('the on-demand event', () => policyEvents.find((e) => e.tenantId === TA && e.version === second?.version), 20_000)).toMatchObject({ trigger: 'on-demand', users: 3 });
+    // GET /metrics: two syncs went live (2 then 3 users); TA's last sync time is the live list's.
+    const metrics = await worker.metrics();
+    expect(sample(metrics, 'cic_policy_syncs_total{result="synced"}')).toBe(2);
+    expect(sample(metrics, 'cic_policy_users_synced_total')).toBe(5);
+    expect(sample(metrics, 'cic_policy_sync_duration_seconds_count')).toBe(2);
+    expect(sample(metrics, `cic_policy_last_sync_timestamp_seconds{tenant_id="${TA}"}`)).toBe(Date.parse(second?.syncedAt ?? '') / 1000);
+    expect(sample(metrics, `cic_policy_tenant_stale{tenant_id="${TA}"}`)).toBe(0);
 
     // Bad requests are named.
     const bad = await fetch(`${worker.base}/tenants/not-a-guid/sync`, { method: 'POST' });
@@ -435,6 +452,13 @@ describe('policy-sync-worker', () => {
     const body = (await ready.json()) as { checks: { policies: { ok: boolean; degraded: boolean; stale: { tenantId: string; ageSeconds: number }[] } } };
     expect(body.checks.policies).toMatchObject({ ok: true, degraded: true, stale: [{ tenantId: TB }] });
     expect((await status(worker)).degraded).toBe(true);
+    // GET /metrics: the failures by what failed (the emulator is gone: the token or the providers call), TB stale, its last sync time unchanged.
+    const metrics = await worker.metrics();
+    const failures = [...metrics.matchAll(/^cic_policy_sync_failures_total\{reason="((?:providers|token)_[a-z_]+)"\} (\d+)$/gm)];
+    expect(failures.reduce((n, m) => n + Number(m[2]), 0)).toBeGreaterThanOrEqual(1);
+    expect(sample(metrics, `cic_policy_tenant_stale{tenant_id="${TB}"}`)).toBe(1);
+    expect(sample(metrics, 'cic_policy_degraded')).toBe(1);
+    expect(sample(metrics, `cic_policy_last_sync_timestamp_seconds{tenant_id="${TB}"}`)).toBe(Date.parse(afterInterval?.syncedAt ?? '') / 1000);
     // the age grows while the last good list stays in use
     await until('the age to grow', async () => (row(await status(worker), TB)?.ageSeconds ?? 0) > (failing.ageSeconds ?? 0), 10_000, 250);
     expect(await isRecorded(w.lookups, TB, 'bob@fabrikam.example')).toBe(true);

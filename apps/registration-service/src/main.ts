@@ -4,15 +4,17 @@ import { hostname } from 'node:os';
 import { telemetry } from './instrumentation';
 import { registrationConfig } from './config/config';
 import { createLogger } from '@ci-connector/platform-logging';
+import { createMetricsRegistry, serveMetrics } from '@ci-connector/platform-observability';
 import { GracefulShutdown } from '@ci-connector/platform-shutdown';
 import { closeRedis, createRedisClient, redisHealth } from '@ci-connector/platform-redis';
-import { createIdempotentProducer, createKafka, ensureTopics, kafkaHealth } from '@ci-connector/platform-kafka';
+import { createIdempotentProducer, createKafka, ensureTopics, kafkaHealth, kafkaConnectionSecurity } from '@ci-connector/platform-kafka';
 import { PinoNestLogger, type ReadinessCheck } from '@ci-connector/platform-nest';
 import { createApiKeyStore, createSyncScheduler, createTenantStore } from '@ci-connector/recording-policy';
 import { createRegistrationApp } from './app';
 import { createCiApiRegistrar } from './core/ci-api-registrar';
 import { OutboxRelay } from './core/outbox-relay';
 import { RedisLocks } from './core/redis-locks';
+import { RegistrationMetrics } from './metrics';
 
 async function main() {
   const config = registrationConfig();
@@ -20,13 +22,18 @@ async function main() {
   const shutdown = new GracefulShutdown({ logger, timeoutMs: config.shutdownTimeoutMs });
   shutdown.onShutdown('telemetry', () => telemetry.shutdown());
   shutdown.listen();
+  const metrics = new RegistrationMetrics(
+    createMetricsRegistry({ serviceName: config.service.name, serviceVersion: config.service.version, ...(config.service.region ? { region: config.service.region } : {}), ...config.metrics }, logger),
+  );
+  shutdown.onShutdown('metrics', () => metrics.registry.shutdown());
+  await serveMetrics(metrics.registry, logger);
   const instanceId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const prefix = config.redis.prefix;
 
   const redis = createRedisClient({ url: config.redis.url, connectionName: config.service.name, onError: (err) => logger.warn({ err: err.message }, 'redis connection error') });
   shutdown.onShutdown('redis', () => closeRedis(redis));
 
-  const kafka = createKafka({ clientId: config.service.name, brokers: config.kafka.brokers, logger });
+  const kafka = createKafka({ clientId: config.service.name, brokers: config.kafka.brokers, logger, ...kafkaConnectionSecurity(logger) });
   const admin = kafka.admin();
   const producer = createIdempotentProducer(kafka);
   admin.connect().catch((err: Error) => logger.warn({ err: err.message }, 'kafka not reachable yet'));
@@ -35,11 +42,13 @@ async function main() {
     await admin.disconnect();
   });
 
-  const registrar = createCiApiRegistrar(config.ciApi, logger);
-  shutdown.onShutdown('ci-api', () => registrar.close());
+  const ciApi = createCiApiRegistrar(config.ciApi, logger);
+  shutdown.onShutdown('ci-api', () => ciApi.close());
+  const registrar = metrics.meteredRegistrar(ciApi);
 
   const tenantStore = createTenantStore(redis, { prefix });
   shutdown.onShutdown('tenant store', () => tenantStore.close());
+  metrics.observeTenants(tenantStore);
   const locks = new RedisLocks(redis);
   const relay = new OutboxRelay(
     tenantStore,
@@ -73,6 +82,7 @@ async function main() {
     { name: 'accepting', check: () => (shutdown.isShuttingDown ? { ok: false, error: 'shutting down' } : { ok: true }) },
     { name: 'redis', check: () => redisHealth(redis) },
     { name: 'kafka', check: () => kafkaHealth(admin) },
+    { name: 'metrics', check: () => metrics.registry.health() },
   ];
   const { app } = await createRegistrationApp(
     {

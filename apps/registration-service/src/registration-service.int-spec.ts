@@ -30,7 +30,15 @@ interface Service {
   out: () => string;
   url: string;
   grpc: string;
+  /** GET /metrics (METRICS_PORT): the Prometheus text. */
+  metrics(): Promise<string>;
   exited: Promise<number | null>;
+}
+
+/** One sample's value in GET /metrics (0 while the series is absent). */
+function sample(text: string, series: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : 0;
 }
 
 describe('registration-service with real Redis, Kafka and the ci-emulator', () => {
@@ -46,11 +54,13 @@ describe('registration-service with real Redis, Kafka and the ci-emulator', () =
   async function startService(extra: Record<string, string> = {}): Promise<Service> {
     const httpPort = await freePort();
     const grpcPort = await freePort();
+    const metricsPort = await freePort();
     const child = spawn(process.execPath, ['--enable-source-maps', '--import', join(dist, 'instrumentation.js'), join(dist, 'main.js')], {
       cwd: repo,
       env: {
         PATH: process.env['PATH'] ?? '',
         HTTP_PORT: String(httpPort),
+        METRICS_PORT: String(metricsPort),
         GRPC_PORT: String(grpcPort),
         REDIS_URL: stack.redisUrl,
         REDIS_KEY_PREFIX: prefix,
@@ -75,7 +85,14 @@ describe('registration-service with real Redis, Kafka and the ci-emulator', () =
     let out = '';
     child.stdout?.on('data', (d) => (out += String(d)));
     child.stderr?.on('data', (d) => (out += String(d)));
-    const s: Service = { child, out: () => out, url: `http://127.0.0.1:${httpPort}`, grpc: `127.0.0.1:${grpcPort}`, exited: new Promise((r) => child.on('exit', r)) };
+    const s: Service = {
+      child,
+      out: () => out,
+      url: `http://127.0.0.1:${httpPort}`,
+      grpc: `127.0.0.1:${grpcPort}`,
+      metrics: async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text(),
+      exited: new Promise((r) => child.on('exit', r)),
+    };
     services.push(s);
     await waitFor('registration-service ready', async () => {
       if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}: ${out}`);
@@ -209,6 +226,8 @@ describe('registration-service with real Redis, Kafka and the ci-emulator', () =
   });
 
   it('retries an emulator 429 then 500, showing the error in the tenant status, then registers', async () => {
+    const before = await api.metrics();
+    const registeredBefore = sample(before, 'cic_registration_tenants{state="registered"}');
     await emu.request('POST', '/emulator/faults', { json: { kind: 'register', tenantId: T_FAULT, type: '429', retryAfter: 1, count: 1 } });
     await emu.request('POST', '/emulator/faults', { json: { kind: 'register', tenantId: T_FAULT, type: '500', count: 1 } });
     expect((await rest(api, 'POST', '/tenants', ADMIN, tenantBody(T_FAULT, 'Northwind'))).status).toBe(201);
@@ -229,6 +248,13 @@ describe('registration-service with real Redis, Kafka and the ci-emulator', () =
     expect(steps.at(-1)?.[0]).toBe('registered');
     const errors = steps.map((s) => s[1]).filter(Boolean);
     expect(errors.findIndex((e) => /429/.test(String(e)))).toBeLessThan(errors.findIndex((e) => /500/.test(String(e))));
+    // GET /metrics: two attempts failed and were retried, one succeeded; one more registered tenant (the count is read at most once a second).
+    const after = await waitFor('one more registered tenant in GET /metrics', async () => {
+      const text = await api.metrics();
+      return sample(text, 'cic_registration_tenants{state="registered"}') === registeredBefore + 1 ? text : undefined;
+    }, 5_000, 200);
+    const attempts = (text: string) => ['ok', 'retryable_error', 'error'].map((r) => sample(text, `cic_registration_attempts_total{result="${r}"}`));
+    expect(attempts(after).map((n, i) => n - (attempts(before)[i] ?? 0))).toEqual([1, 2, 0]);
   });
 
   it('refuses invalid tenants with 400 listing each field and writes nothing to Redis', async () => {

@@ -257,6 +257,11 @@ describe('unknown tenants', () => {
     }
     expect(await normalCallCompletes(app, uasPort)).toBe('ok');
     expect(app.output()).toMatch(/"status":403,.*"msg":"call refused: unknown tenant"/);
+    // GET /metrics: both refusals by reason, the normal call answered.
+    const metrics = await app.metrics();
+    expect(metrics).toMatch(/^cic_sip_calls_refused_total\{reason="unknown_tenant"\} 2$/m);
+    expect(metrics).toMatch(/^cic_sip_calls_total\{outcome="answered"\} 1$/m);
+    expect(metrics).toMatch(/^cic_sip_active_calls 0$/m);
   });
 
   it('SIP_UNKNOWN_TENANT=relay: the call is relayed (to SIP_OUTBOUND_PROXY), media anchored, and not recorded', async () => {

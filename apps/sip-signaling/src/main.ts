@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { telemetry } from './instrumentation';
 import { sipSignalingConfig, type SipSignalingConfig } from './config/config';
 import { createLogger, type Logger } from '@ci-connector/platform-logging';
+import { createMetricsRegistry, serveMetrics } from '@ci-connector/platform-observability';
 import { GracefulShutdown } from '@ci-connector/platform-shutdown';
 import { closeRedis, createRedisClient, redisHealth } from '@ci-connector/platform-redis';
 import { bootstrapNestService, type CheckResult, type ReadinessCheck } from '@ci-connector/platform-nest';
@@ -14,12 +15,13 @@ import { AppModule } from './app.module';
 import { CallManager } from './calls/call-manager';
 import { createPassthroughAnchor, createRtpengineAnchor, type MediaAnchor } from './media/media-anchor';
 import { DecisionLoggingHook, SafeRecordingHook, type RecordingHook } from './recording/recording-hook';
-import { createIdempotentProducer, createKafka } from '@ci-connector/platform-kafka';
+import { createIdempotentProducer, createKafka, kafkaConnectionSecurity } from '@ci-connector/platform-kafka';
 import { ensureRecordingTopics, KafkaRecordingControlSource, KafkaRecordingEventPublisher, LoggingRecordingEventPublisher, type RecordingEventPublisher } from './events';
 import { createOptionsPinger, RecorderPool, regionTargets } from './recorders';
 import { SiprecRecordingHook } from './recording/siprec-hook';
 import { SrsClient } from './recording/srs-client';
 import { parseTenantRules, TenantRulesError, type TenantRules } from './tenants/tenant-rules';
+import { SipSignalingMetrics } from './metrics';
 
 /** Stops the start with exit 78 (bad configuration), naming the variable and what is wrong. */
 function configProblem(variable: string, problem: string): never {
@@ -74,6 +76,12 @@ async function main() {
   const shutdown = new GracefulShutdown({ logger, timeoutMs: config.shutdownTimeoutMs });
   shutdown.onShutdown('telemetry', () => telemetry.shutdown());
   shutdown.listen();
+  // GET /metrics from the start; stopped second to last (a drain stays visible to the scraper).
+  const metrics = new SipSignalingMetrics(
+    createMetricsRegistry({ serviceName: config.service.name, serviceVersion: config.service.version, ...(config.service.region ? { region: config.service.region } : {}), ...config.metrics }, logger),
+  );
+  shutdown.onShutdown('metrics', () => metrics.registry.shutdown());
+  await serveMetrics(metrics.registry, logger);
 
   const rules = loadRules(config);
   const transport = transportOptions(config);
@@ -126,7 +134,7 @@ async function main() {
   stack.transport.onError((e) => logger.warn({ code: e.code, remote: e.remote, err: e.message }, 'SIP transport error'));
 
   // --- Recording (SIPREC client) ---
-  const recordingHook: RecordingHook = await createRecordingHook(config, { policy, tenantStore, rtpengine, logger, shutdown, checks });
+  const recordingHook: RecordingHook = await createRecordingHook(config, { policy, tenantStore, rtpengine, logger, shutdown, checks, metrics });
   const hook = new SafeRecordingHook(recordingHook, {
     logger,
     timeoutMs: config.recording.decisionTimeoutMs * 4,
@@ -139,7 +147,8 @@ async function main() {
     ...(config.sip.advertisedHost ? { advertisedHost: config.sip.advertisedHost } : {}),
     rules: () => rules,
     anchor,
-    hook,
+    hook: metrics.meteredHook(hook),
+    onRefused: (reason) => metrics.callRefused(reason),
     logger,
     ...(config.sip.outboundProxy ? { outboundProxy: config.sip.outboundProxy } : {}),
     unknownTenant: config.sip.unknownTenant,
@@ -149,6 +158,8 @@ async function main() {
     retryAfterSeconds: config.drain.retryAfterSeconds,
   });
   calls.start();
+  metrics.observeCalls(calls, () => shutdown.isShuttingDown);
+  metrics.observeHook(hook);
 
   checks.unshift(
     { name: 'accepting', check: () => (shutdown.isShuttingDown || calls.isDraining ? { ok: false, error: 'draining' } : { ok: true, activeCalls: calls.size }) },
@@ -160,6 +171,7 @@ async function main() {
       },
     },
     { name: 'recording-hook', check: () => ({ ok: true, ...hook.stats }) },
+    { name: 'metrics', check: () => metrics.registry.health() },
   );
 
   await bootstrapNestService({ name: config.service.name, module: AppModule.forRoot({ checks, calls, ...(recordingHook instanceof SiprecRecordingHook ? { recordings: recordingHook } : {}) }), http: config.http, logger, shutdown });
@@ -190,7 +202,15 @@ async function main() {
  */
 async function createRecordingHook(
   config: SipSignalingConfig,
-  d: { policy?: ReturnType<typeof createRecordingPolicy>; tenantStore?: ReturnType<typeof createTenantStore>; rtpengine?: Rtpengine; logger: Logger; shutdown: GracefulShutdown; checks: ReadinessCheck[] },
+  d: {
+    policy?: ReturnType<typeof createRecordingPolicy>;
+    tenantStore?: ReturnType<typeof createTenantStore>;
+    rtpengine?: Rtpengine;
+    logger: Logger;
+    shutdown: GracefulShutdown;
+    checks: ReadinessCheck[];
+    metrics: SipSignalingMetrics;
+  },
 ): Promise<RecordingHook> {
   const { logger } = d;
   const siprec = config.recording.siprec;
@@ -220,14 +240,16 @@ async function createRecordingHook(
   // Recording events and control (Kafka). An outage never stops the start: the producer connects and the consumer joins in the background.
   const ev = config.recording.events;
   let events: RecordingEventPublisher;
+  let publisherStats: KafkaRecordingEventPublisher | undefined;
   let control: KafkaRecordingControlSource | undefined;
   let stopControl: (() => Promise<void>) | undefined;
   if (ev.kafka) {
     const k = ev.kafka;
-    const kafka = createKafka({ clientId: `${config.service.name}-recording`, brokers: k.brokers, logger });
+    const kafka = createKafka({ clientId: `${config.service.name}-recording`, brokers: k.brokers, logger, ...kafkaConnectionSecurity(logger) });
     const publisher = new KafkaRecordingEventPublisher({ producer: createIdempotentProducer(kafka), logger, topic: k.eventsTopic, maxQueue: ev.maxQueue });
     publisher.start();
     events = publisher;
+    publisherStats = publisher;
     // Registered first of the recording parts: runs after the sessions sent their BYEs and published recording.stopped.
     d.shutdown.onShutdown('recording events', () => publisher.close(ev.flushDeadlineMs));
     d.checks.push({ name: 'recording-events', check: () => publisher.health() });
@@ -287,12 +309,12 @@ async function createRecordingHook(
   const hook = new SiprecRecordingHook({
     policy: d.policy,
     tenants: d.tenantStore,
-    pool,
+    pool: d.metrics.meteredPool(pool),
     ...(control ? { control } : {}),
     session: {
       rtpengine: d.rtpengine,
       srs: new SrsClient({ ua: srsStack.ua, fromDomain: siprec.srcDomain, attemptTimeoutMs: siprec.attemptTimeoutMs }),
-      events,
+      events: d.metrics.meteredPublisher(events),
       rtpengineTimeoutMs: config.rtpengine.timeoutMs,
       ...(siprec.extensionNamespace ? { extensionNamespace: siprec.extensionNamespace } : {}),
     },
@@ -311,6 +333,7 @@ async function createRecordingHook(
   // Registered after 'siprec' (so it runs before it, right after the drain): no more commands while the sessions end.
   if (stopControl) d.shutdown.onShutdown('recording control', stopControl);
   d.checks.push({ name: 'siprec', check: () => ({ ok: true, activeSessions: hook.activeSessions, connections: srsStack.transport.connections().length }) });
+  d.metrics.observeRecording({ sessions: hook, pool, ...(publisherStats ? { publisher: publisherStats } : {}) });
   logger.info({ srcDomain: siprec.srcDomain, hostOverrides: siprec.hostOverrides, kafka: ev.kafka ? ev.kafka.brokers : 'off', pingRegions: rc.pingRegions }, 'SIPREC recording on');
   return hook;
 }

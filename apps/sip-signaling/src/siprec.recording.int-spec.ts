@@ -244,6 +244,12 @@ async function recordingSteady(app: App, callId: string, timeoutMs = 20_000): Pr
   );
 }
 
+/** One sample's value in GET /metrics (0 while the series is absent). */
+function sample(text: string, series: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : 0;
+}
+
 const recording = async (callId: string) => (await emu.request('GET', `/emulator/recordings/${encodeURIComponent(callId)}`)).json;
 
 type Req = { method: string; headers: [string, string][]; response: { status: number } };
@@ -260,6 +266,9 @@ describe('sip-signaling records through the ci-emulator (sipp ↔ sip-signaling 
       const [a, b] = [await udpSocket(), await udpSocket()];
       const dialerId = `dialer-${dir}-${randomBytes(4).toString('hex')}`;
       const o = dir === 'inbound' ? { caller: OTHER, callee: SELLER_CALLED, callerName: 'Kiana Anderson', calleeName: 'Tomas Richardson' } : { caller: SELLER_CALLING, callee: OTHER, callerName: 'Tomas Richardson', calleeName: 'Kiana Anderson' };
+      const recorder = `127.0.0.1:${emu.sipPort}`;
+      const counted = ['cic_sip_calls_total{outcome="answered"}', `cic_sip_recordings_started_total{recorder="${recorder}"}`, `cic_sip_recordings_stopped_total{reason="call_ended",recorder="${recorder}"}`, `cic_sip_recorder_attempts_total{recorder="${recorder}",result="ok"}`];
+      const before = await app.metrics();
       try {
         // 10 s of audio each way (500 packets of 20 ms), inside a call of 13 s.
         const c = await call(app, { ...o, dialerId, durationMs: 13_000, a, b });
@@ -298,6 +307,15 @@ describe('sip-signaling records through the ci-emulator (sipp ↔ sip-signaling 
         }
         for (const s of rec.streams as { label: string; received: number; lost: number }[]) expect({ label: s.label, lost: s.lost }).toEqual({ label: s.label, lost: 0 });
         expect((await emu.request('GET', `/emulator/recorder/rejections?callId=${encodeURIComponent(dialerId)}`)).json.rejections).toEqual([]);
+
+        // GET /metrics: this call answered, its recording started and stopped at this recorder, one INVITE accepted there.
+        const after = await waitFor('recording.stopped counted', async () => {
+          const text = await app.metrics();
+          return sample(text, counted[2] ?? '') > sample(before, counted[2] ?? '') ? text : undefined;
+        });
+        expect(counted.map((series) => [series, sample(after, series) - sample(before, series)])).toEqual(counted.map((series) => [series, 1]));
+        expect(sample(after, 'cic_sip_active_calls')).toBe(0);
+        expect(after).toMatch(new RegExp(`^cic_sip_recorder_up\\{recorder="${recorder.replace(/\./g, '\\.')}",region="[a-z]+"\\} 1$`, 'm'));
       } finally {
         a.socket.close();
         b.socket.close();
@@ -348,12 +366,21 @@ describe('sip-signaling records through the ci-emulator (sipp ↔ sip-signaling 
     expect((await emu.request('POST', '/emulator/recorder/faults', { json: { fault: 'refuse', count: 1, retryAfter: 1 } })).status).toBeLessThan(300);
     const [a, b] = [await udpSocket(), await udpSocket()];
     const dialerId = `dialer-refuse-${randomBytes(4).toString('hex')}`;
+    const recorder = `127.0.0.1:${emu.sipPort}`;
+    const counted = [`cic_sip_recordings_failed_total{reason="status_503",recorder="${recorder}"}`, `cic_sip_recorder_attempts_total{recorder="${recorder}",result="status_503"}`];
+    const before = await app.metrics();
     try {
       const c = await call(app, { caller: OTHER, callee: SELLER_CALLED, callerName: 'A', calleeName: 'B', dialerId, durationMs: 2500, a, b });
       await waitFor('recording.failed', () => new RegExp(`"callId":"${dialerId}".*"msg":"recording.failed"`).test(app.output()), 10_000, 50);
       expect(ok(await c.uac)).toBe('ok');
       expect(ok(await c.uas)).toBe('ok');
       expect((await emu.request('GET', `/emulator/recorder/rejections?callId=${encodeURIComponent(dialerId)}`)).json.rejections).toEqual([expect.objectContaining({ rule: 'fault-refuse' })]);
+      // Both recorders are the emulator here: its 503 is the last failure, counted by reason and recorder.
+      const after = await app.metrics();
+      expect(counted.map((series) => [series, sample(after, series) - sample(before, series)])).toEqual([
+        [counted[0], 1],
+        [counted[1], 1],
+      ]);
     } finally {
       a.socket.close();
       b.socket.close();
@@ -383,6 +410,9 @@ describe('recorder failover', () => {
       expect(ok(await c.uac)).toBe('ok');
       expect(ok(await c.uas)).toBe('ok');
       expect(app.output()).toMatch(new RegExp(`"callId":"${dialerId}".*"msg":"SIPREC INVITE failed"`));
+      const text = await app.metrics();
+      expect(sample(text, `cic_sip_recorder_attempts_total{recorder="127.0.0.1:${(closed.address() as { port: number }).port}",result="transport"}`)).toBe(1);
+      expect(sample(text, `cic_sip_recordings_started_total{recorder="127.0.0.1:${emu.sipPort}"}`)).toBe(1);
     } finally {
       a.socket.close();
       b.socket.close();

@@ -4,7 +4,7 @@ import { skeletonConfig } from './config/config';
 import { createLogger } from '@ci-connector/platform-logging';
 import { GracefulShutdown } from '@ci-connector/platform-shutdown';
 import { closeRedis, createRedisClient, redisHealth } from '@ci-connector/platform-redis';
-import { createKafka, kafkaHealth } from '@ci-connector/platform-kafka';
+import { createKafka, kafkaHealth, kafkaConnectionSecurity } from '@ci-connector/platform-kafka';
 import { bootstrapNestService, type ReadinessCheck } from '@ci-connector/platform-nest';
 import { AppModule } from './app.module';
 
@@ -22,7 +22,7 @@ async function main() {
     checks.push({ name: 'redis', check: () => redisHealth(redis) });
   }
   if (config.kafka) {
-    const admin = createKafka({ clientId: config.service.name, brokers: config.kafka.brokers, logger }).admin();
+    const admin = createKafka({ clientId: config.service.name, brokers: config.kafka.brokers, logger, ...kafkaConnectionSecurity(logger) }).admin();
     admin.connect().catch((err: Error) => logger.warn({ err: err.message }, 'kafka not reachable yet'));
     shutdown.onShutdown('kafka', () => admin.disconnect());
     checks.push({ name: 'kafka', check: () => kafkaHealth(admin) });

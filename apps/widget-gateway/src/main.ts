@@ -5,9 +5,10 @@ import { telemetry } from './instrumentation';
 import { gatewayConfig, type GatewayConfig } from './config/config';
 import { encodeRecordingControl } from '@ci-connector/events';
 import { createLogger } from '@ci-connector/platform-logging';
+import { createMetricsRegistry, serveMetrics } from '@ci-connector/platform-observability';
 import { GracefulShutdown } from '@ci-connector/platform-shutdown';
 import { closeRedis, createRedisClient, redisHealth } from '@ci-connector/platform-redis';
-import { createIdempotentProducer, createKafka, ensureTopics, kafkaHealth } from '@ci-connector/platform-kafka';
+import { createIdempotentProducer, createKafka, ensureTopics, kafkaHealth, kafkaConnectionSecurity } from '@ci-connector/platform-kafka';
 import { PinoNestLogger, type ReadinessCheck } from '@ci-connector/platform-nest';
 import { createGatewayApp } from './app';
 import { BatchingProducer } from './kafka/batching-producer';
@@ -19,7 +20,7 @@ import { CorrelationService } from './correlation/correlation-service';
 import { RedisRecordingIndex } from './correlation/recording-index';
 import { RedisCorrelationStore } from './correlation/correlation-store';
 import { DeliveryService } from './delivery/delivery-service';
-import { SellerStreams } from './delivery/seller-streams';
+import { MeteredSellerStreams, WidgetGatewayMetrics } from './metrics';
 import { SseHub } from './sse/sse-hub';
 import { StreamNotifier } from './sse/stream-notifier';
 import { WidgetAuthenticator } from './http/widget-auth';
@@ -30,6 +31,11 @@ async function main() {
   const shutdown = new GracefulShutdown({ logger, timeoutMs: config.shutdownTimeoutMs });
   shutdown.onShutdown('telemetry', () => telemetry.shutdown());
   shutdown.listen();
+  const metrics = new WidgetGatewayMetrics(
+    createMetricsRegistry({ serviceName: config.service.name, serviceVersion: config.service.version, ...(config.service.region ? { region: config.service.region } : {}), ...config.metrics }, logger),
+  );
+  shutdown.onShutdown('metrics', () => metrics.registry.shutdown());
+  await serveMetrics(metrics.registry, logger);
   const keys = new GatewayKeys(config.redis.prefix);
 
   // Redis: one connection for commands, one subscriber (recordings noted, sellers' streams appended).
@@ -40,7 +46,7 @@ async function main() {
     await closeRedis(redis);
   });
 
-  const kafka = createKafka({ clientId: `${config.service.name}-${hostname()}`, brokers: config.kafka.brokers, logger });
+  const kafka = createKafka({ clientId: `${config.service.name}-${hostname()}`, brokers: config.kafka.brokers, logger, ...kafkaConnectionSecurity(logger) });
   const admin = kafka.admin();
   const producer = createIdempotentProducer(kafka);
   const batching = new BatchingProducer(producer, { deadlineMs: config.kafka.produceDeadlineMs });
@@ -72,9 +78,10 @@ async function main() {
     producer: batching,
     recordingTtlMs: config.correlation.ttlMs,
   });
-  const streams = new SellerStreams(redis, keys, config.delivery);
+  const streams = new MeteredSellerStreams(metrics, redis, keys, config.delivery);
   const delivery = new DeliveryService({ ...processing, kafka, groupId: config.kafka.deliveryGroup, topic: topics.widgetEvents, streams });
   const hub = new SseHub(streams, new StreamNotifier(subscriber, logger), config.sse, logger);
+  metrics.observe({ correlation, delivery, hub });
 
   let startError: string | undefined = 'starting';
   const checks: ReadinessCheck[] = [
@@ -92,18 +99,19 @@ async function main() {
     { name: 'correlation', check: () => correlation.health() },
     { name: 'delivery', check: () => delivery.health() },
     { name: 'sse', check: () => ({ ok: true, ...hub.stats }) },
+    { name: 'metrics', check: () => metrics.registry.health() },
   ];
   const app = await createGatewayApp(
     {
       hub,
       auth: new WidgetAuthenticator(config.widgetTokenSecret),
       owners: store,
-      commands: {
+      commands: metrics.meteredCommands({
         send: async (command) => {
           if (!producerConnected) throw new Error('not connected to Kafka yet');
           await batching.send(topics.recordingControl, { key: command.callId, value: encodeRecordingControl(command) });
         },
-      },
+      }),
       checks,
     },
     { corsOrigins: config.corsOrigins, logger: new PinoNestLogger(logger) },

@@ -47,6 +47,8 @@ const PARTNER = 'partner-key-1';
 interface Gateway {
   child: ChildProcess;
   base: string;
+  /** GET /metrics (METRICS_PORT): the Prometheus text. */
+  metrics(): Promise<string>;
   output: () => string;
   exited: Promise<number | null>;
   stop(): Promise<number | null>;
@@ -108,13 +110,20 @@ interface WidgetData {
 const dataOf = (e: ReceivedEvent) => JSON.parse(e.data) as WidgetData;
 const eventIds = (c: SseTestClient) => c.events.map((e) => dataOf(e).eventId);
 
+/** How much each series of GET /metrics grew since `before` (a series absent counts 0). */
+function grown(before: string, after: string, series: string[]): Record<string, number> {
+  const value = (text: string, name: string) => Number(text.split('\n').find((l) => l.startsWith(`${name} `))?.slice(name.length + 1) ?? 0);
+  return Object.fromEntries(series.map((name) => [name, value(after, name) - value(before, name)]));
+}
+
 async function startGateway(env: Record<string, string> = {}): Promise<Gateway> {
-  const port = await freePort();
+  const [port, metricsPort] = [await freePort(), await freePort()];
   const child = spawn(process.execPath, ['--enable-source-maps', '--import', join(dist, 'instrumentation.js'), join(dist, 'main.js')], {
     cwd: repo,
     env: {
       PATH: process.env['PATH'] ?? '',
       HTTP_PORT: String(port),
+      METRICS_PORT: String(metricsPort),
       LOG_LEVEL: 'info',
       REDIS_URL: stack.redisUrl,
       REDIS_KEY_PREFIX: prefix,
@@ -145,6 +154,7 @@ async function startGateway(env: Record<string, string> = {}): Promise<Gateway> 
   const g: Gateway = {
     child,
     base: `http://127.0.0.1:${port}`,
+    metrics: async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text(),
     output: () => out,
     exited,
     async stop() {
@@ -229,6 +239,7 @@ describe('widget-gateway against the real Kafka and Redis', () => {
 
   it('turns a recorded call\'s call.started and call.ended into exactly two widget events carrying the SIPREC Call-ID, for that seller only', async () => {
     const seller = 'alice@fabrikam.example';
+    const metricsBefore = await gw.metrics();
     const alice = await openStream(T1, seller);
     const bob = await openStream(T1, 'bob@fabrikam.example');
     const otherTenant = await openStream(T2, seller);
@@ -273,6 +284,11 @@ describe('widget-gateway against the real Kafka and Redis', () => {
     expect(bob.events.map((x) => dataOf(x).payload.callId)).toEqual([`CA-${run}-bob`]);
     expect(otherTenant.events.map((x) => dataOf(x).payload.callId)).toEqual([`CA-${run}-t2`]);
     expect((await readiness()).checks['correlation']).toMatchObject({ ok: true, waiting: 0, waited: 1, correlated: 2 });
+    // GET /metrics: the four deliveries (alice's two, the sentinels), each with its ingest→delivery lag; the three streams open.
+    const counted = ['cic_widget_events_delivered_total{name="WIDGET_CALL_STARTED"}', 'cic_widget_events_delivered_total{name="WIDGET_CALL_ENDED"}', 'cic_widget_delivery_lag_seconds_count', 'cic_widget_events_correlated_total'];
+    const metricsAfter = await gw.metrics();
+    expect(grown(metricsBefore, metricsAfter, counted)).toEqual({ [counted[0]!]: 1, [counted[1]!]: 3, [counted[2]!]: 4, [counted[3]!]: 2 });
+    expect(Number(/^cic_widget_sse_connections (\d+)$/m.exec(metricsAfter)?.[1])).toBeGreaterThanOrEqual(3);
   });
 
   it('uses the call id the dialer passed to sip-signaling as is, and the dialer\'s own id when no recording turns up', async () => {
@@ -349,6 +365,7 @@ describe('widget-gateway against the real Kafka and Redis', () => {
 
   it('sends poison messages to the dead-letter topic with their origin and error, and goes on', async () => {
     const seller = 'frank@fabrikam.example';
+    const metricsBefore = await gw.metrics();
     const frank = await openStream(T1, seller);
     const badJson = Buffer.from('{"type":"call.started", not json');
     const incomplete = Buffer.from(JSON.stringify({ type: 'call.started', callId: `CA-${run}-incomplete` }));
@@ -371,6 +388,13 @@ describe('widget-gateway against the real Kafka and Redis', () => {
     expect(byKey['rec-poison']!.headers).toMatchObject({ 'x-source-topic': topics.recordingEvents, 'x-consumer': `${groups.correlation}.recordings` });
     expect(byKey[widgetKey(T1, seller)]!.headers).toMatchObject({ 'x-source-topic': topics.widgetEvents, 'x-consumer': groups.delivery });
     expect(eventIds(frank)).toEqual([after.eventId]);
+    // GET /metrics: the dead letters by consumer group.
+    const counted = [`cic_widget_dead_letters_total{consumer="${groups.correlation}"}`, `cic_widget_dead_letters_total{consumer="${groups.correlation}.recordings"}`, `cic_widget_dead_letters_total{consumer="${groups.delivery}"}`];
+    const metricsAfter = await until('the dead letters counted', async () => {
+      const text = await gw.metrics();
+      return Object.values(grown(metricsBefore, text, counted)).reduce((a, b) => a + b, 0) >= 4 ? text : undefined;
+    });
+    expect(grown(metricsBefore, metricsAfter, counted)).toEqual({ [counted[0]!]: 2, [counted[1]!]: 1, [counted[2]!]: 1 });
   });
 
   it('takes recording commands from the widget of the call\'s seller only, onto recording.control', async () => {

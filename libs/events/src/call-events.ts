@@ -96,6 +96,8 @@ export interface WidgetEventV1 {
   dialerCallId: string;
   recording?: WidgetRecordingV1;
   at: string;
+  /** When call-events accepted the dialer event (its `receivedAt`): delivery measures the ingest→widget lag from it. */
+  receivedAt?: string;
 }
 
 const text = (max: number) => z.string().min(1, 'must not be empty').max(max, `longer than ${max} characters`);
@@ -145,6 +147,7 @@ export const widgetEventV1Schema = z.object({
     .object({ callId: text(CALL_EVENT_ID_MAX), sipCallId: text(CALL_EVENT_ID_MAX), state: z.enum(['started', 'failed', 'stopped', 'paused', 'resumed']), recorder: text(CALL_EVENT_ID_MAX).optional() })
     .optional(),
   at: isoAt,
+  receivedAt: isoAt.optional(),
 });
 
 export function encodeDialerCallEvent(e: DialerCallEventV1): Buffer {

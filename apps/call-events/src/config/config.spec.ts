@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '@ci-connector/platform-config';
 import { parseCallEventsConfig } from './config';
+import { KAFKA_SECURITY_VARIABLES } from '@ci-connector/platform-kafka';
 
 const SECRET = 'a-widget-token-secret-of-32-bytes!!';
 const base = { REDIS_URL: 'redis://127.0.0.1:6379', KAFKA_BROKERS: '127.0.0.1:9092', WIDGET_TOKEN_SECRET: SECRET };
@@ -75,7 +76,7 @@ describe('call-events config', () => {
     const source = readFileSync(join(__dirname, 'config.ts'), 'utf8');
     const read = [...source.matchAll(/^ {4}([A-Z0-9_]+): /gm)].map((m) => m[1]);
     expect(read.length).toBeGreaterThan(30);
-    expect(listed.sort()).toEqual(read.sort());
+    expect(listed.sort()).toEqual([...read, ...KAFKA_SECURITY_VARIABLES].sort());
   });
 
   it('docs/configuration.md lists every variable in the call-events section', () => {
@@ -86,5 +87,12 @@ describe('call-events config', () => {
     const section = doc.slice(start, next === -1 ? undefined : next);
     const source = readFileSync(join(__dirname, 'config.ts'), 'utf8');
     for (const [, v] of source.matchAll(/^ {4}([A-Z0-9_]+): /gm)) expect(section).toContain(`\`${v}\``);
+  });
+
+  it('serves GET /metrics on 127.0.0.1:9464 by default (0 = off), never on the HTTP port', () => {
+    expect(parseCallEventsConfig(base).metrics).toEqual({ host: '127.0.0.1', port: 9464 });
+    expect(parseCallEventsConfig({ ...base, METRICS_PORT: '0' }).metrics.port).toBe(0);
+    expect(() => parseCallEventsConfig({ ...base, METRICS_PORT: '8082' })).toThrow(/METRICS_PORT: must differ from HTTP_PORT/);
+    expect(() => parseCallEventsConfig({ ...base, METRICS_PORT: '-1' })).toThrow(/METRICS_PORT: below 0/);
   });
 });

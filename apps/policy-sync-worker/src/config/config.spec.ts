@@ -19,6 +19,7 @@ describe('policy-sync-worker config', () => {
       service: { name: 'policy-sync-worker', version: '0.1.0' },
       workerId: 'w1',
       http: { host: '127.0.0.1', port: 8083 },
+      metrics: { host: '127.0.0.1', port: 9464 },
       log: { level: 'info' },
       redis: { url: 'redis://127.0.0.1:6379', prefix: 'cic:' },
       kafka: {

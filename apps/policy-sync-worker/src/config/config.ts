@@ -19,6 +19,8 @@ const topic = (def: string) =>
 const schema = z.object({
   HTTP_HOST: z.string().trim().min(1).default('127.0.0.1').describe('the address to bind the HTTP server to'),
   HTTP_PORT: envPort(8083),
+  METRICS_HOST: z.string().trim().min(1).default('127.0.0.1').describe('the address of the Prometheus GET /metrics server'),
+  METRICS_PORT: envInt({ min: 0, max: 65535, default: 9464 }).describe('a port for GET /metrics (0 = off)'),
   LOG_LEVEL: envLogLevel('info'),
   REGION: z.string().trim().regex(/^[a-z0-9-]+$/, 'not a region name').optional().describe('a recorder region name such as uksouth'),
   WORKER_ID: z
@@ -94,6 +96,8 @@ export interface WorkerConfig {
   service: { name: string; version: string; region?: string };
   workerId: string;
   http: { host: string; port: number };
+  /** GET /metrics (Prometheus); port 0 = off. */
+  metrics: { host: string; port: number };
   log: { level: string };
   redis: { url: string; prefix: string };
   kafka: {
@@ -133,6 +137,7 @@ export function workerConfig(env: Record<string, string | undefined> = process.e
 /** Maps the parsed variables; the rules between variables are checked here, all reported at once. */
 function build(e: z.output<typeof schema>): WorkerConfig {
   const problems: ConfigProblem[] = [];
+  if (e.METRICS_PORT !== 0 && e.METRICS_PORT === e.HTTP_PORT) problems.push({ variable: 'METRICS_PORT', problem: 'must differ from HTTP_PORT', received: String(e.METRICS_PORT) });
   let credential: AppCredential | undefined;
   const hasCert = e.CI_APP_CERT_FILE !== undefined || e.CI_APP_KEY_FILE !== undefined;
   if (e.CI_APP_CLIENT_SECRET !== undefined && hasCert) {
@@ -162,6 +167,7 @@ function build(e: z.output<typeof schema>): WorkerConfig {
     service: { name: 'policy-sync-worker', version: '0.1.0', ...(e.REGION ? { region: e.REGION } : {}) },
     workerId: e.WORKER_ID ?? `${hostname()}-${process.pid}`,
     http: { host: e.HTTP_HOST, port: e.HTTP_PORT },
+    metrics: { host: e.METRICS_HOST, port: e.METRICS_PORT },
     log: { level: e.LOG_LEVEL },
     redis: { url: e.REDIS_URL, prefix: e.REDIS_KEY_PREFIX },
     kafka: {

@@ -34,7 +34,8 @@ export async function startService(app: 'call-events' | 'widget-gateway' | 'sip-
   const httpPort = opts.env['HTTP_PORT'] ? Number(opts.env['HTTP_PORT']) : await freePort();
   // REALTIME_SERVICE_NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") reaches the services only: for profiling a benchmark.
   const nodeOptions = process.env['REALTIME_SERVICE_NODE_OPTIONS'];
-  const env = { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'info', ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}), ...opts.env, HTTP_PORT: String(httpPort) };
+  // METRICS_PORT=0: several services at once here; each would want the default 9464.
+  const env = { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'info', METRICS_PORT: '0', ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}), ...opts.env, HTTP_PORT: String(httpPort) };
   const dist = distOf(app);
   const child: ChildProcess = spawn(process.execPath, ['--enable-source-maps', '--import', join(dist, 'instrumentation.js'), join(dist, 'main.js')], {
     cwd: repoRoot,

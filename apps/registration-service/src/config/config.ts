@@ -17,6 +17,8 @@ const schema = z
   .object({
     HTTP_HOST: z.string().trim().min(1).default('127.0.0.1').describe('the address to bind the HTTP server to'),
     HTTP_PORT: envPort(8081),
+    METRICS_HOST: z.string().trim().min(1).default('127.0.0.1').describe('the address of the Prometheus GET /metrics server'),
+    METRICS_PORT: envInt({ min: 0, max: 65535, default: 9464 }).describe('a port for GET /metrics (0 = off)'),
     GRPC_HOST: z.string().trim().min(1).default('127.0.0.1').describe('the address to bind the gRPC server to'),
     GRPC_PORT: envPort(50051),
     MAX_BODY_SIZE: envInt({ min: 1024, max: 10 * 1024 * 1024, default: 65536 }).describe('bytes, 1024-10485760'),
@@ -51,6 +53,7 @@ const schema = z
     SHUTDOWN_TIMEOUT: envDurationMs('10s'),
   })
   .superRefine((e, ctx) => {
+    if (e.METRICS_PORT !== 0 && e.METRICS_PORT === e.HTTP_PORT) ctx.addIssue({ code: 'custom', path: ['METRICS_PORT'], message: 'must differ from HTTP_PORT' });
     const cert = e.CI_APP_CERT_FILE !== undefined || e.CI_APP_KEY_FILE !== undefined;
     if (e.CI_APP_CLIENT_SECRET === undefined && !cert) {
       ctx.addIssue({ code: 'custom', path: ['CI_APP_CLIENT_SECRET'], message: 'missing: give CI_APP_CLIENT_SECRET or CI_APP_CERT_FILE and CI_APP_KEY_FILE' });
@@ -67,6 +70,8 @@ const schema = z
 export interface RegistrationConfig {
   service: { name: string; version: string; region?: string };
   http: { host: string; port: number; maxBodyBytes: number };
+  /** GET /metrics (Prometheus); port 0 = off. */
+  metrics: { host: string; port: number };
   grpc: { host: string; port: number };
   log: { level: string };
   redis: { url: string; prefix: string };
@@ -104,6 +109,7 @@ function toConfig(e: z.output<typeof schema>): RegistrationConfig {
   return {
     service: { name: 'registration-service', version: '0.1.0', ...(e.REGION ? { region: e.REGION } : {}) },
     http: { host: e.HTTP_HOST, port: e.HTTP_PORT, maxBodyBytes: e.MAX_BODY_SIZE },
+    metrics: { host: e.METRICS_HOST, port: e.METRICS_PORT },
     grpc: { host: e.GRPC_HOST, port: e.GRPC_PORT },
     log: { level: e.LOG_LEVEL },
     redis: { url: e.REDIS_URL, prefix: e.REDIS_KEY_PREFIX },

@@ -34,6 +34,8 @@ export interface CallManagerOptions {
   retryAfterSeconds: number;
   /** A new call id when the dialer sent none (default: 32 hex digits, like the seed's Call-ID). */
   mintCallId?: () => string;
+  /** Told of each INVITE refused before routing (metrics). */
+  onRefused?: (reason: 'draining' | 'busy' | 'max_forwards' | 'bad_body' | 'unknown_tenant') => void;
 }
 
 export type CallState = 'routing' | 'calling' | 'early' | 'answered';
@@ -149,11 +151,13 @@ export class CallManager {
     const o = this.opts;
     const sipCallId = req.headers.get('Call-ID') ?? '';
     if (this.draining) {
+      o.onRefused?.('draining');
       inv.reject(503, { reason: 'Service Unavailable (draining)', headers: [['Retry-After', String(o.retryAfterSeconds)]] });
       return;
     }
     if (this.calls.size >= o.maxCalls) {
       o.logger.warn({ sipCallId, activeCalls: this.calls.size }, 'call refused: SIP_MAX_CALLS reached');
+      o.onRefused?.('busy');
       inv.reject(503, { reason: 'Service Unavailable (busy)', headers: [['Retry-After', String(Math.min(o.retryAfterSeconds, 5))]] });
       return;
     }
@@ -161,12 +165,14 @@ export class CallManager {
     if (maxForwards !== undefined && Number(maxForwards.trim()) <= 0) {
       // RFC 3261 §16.3 item 3, RFC 7332: a B2BUA must not forward a request that has no hop left.
       o.logger.info({ sipCallId, source: `${inv.source.protocol}:${inv.source.remote.address}:${inv.source.remote.port}` }, 'call refused: Max-Forwards is 0');
+      o.onRefused?.('max_forwards');
       inv.reject(483, { headers: [['Warning', warningValue('Max-Forwards is 0: the call cannot be forwarded')]] });
       return;
     }
     const bodyProblem = checkInviteBody(req.headers.get('Content-Type'), req.headers.get('Content-Encoding'), req.body);
     if (bodyProblem) {
       o.logger.info({ sipCallId, status: bodyProblem.status, problem: bodyProblem.problem, source: `${inv.source.protocol}:${inv.source.remote.address}:${inv.source.remote.port}` }, 'call refused: INVITE body not usable');
+      o.onRefused?.('bad_body');
       inv.reject(bodyProblem.status, { headers: bodyProblem.headers });
       return;
     }
@@ -187,6 +193,7 @@ export class CallManager {
     if (!identity.tenant && o.unknownTenant !== 'relay') {
       const status = o.unknownTenant === 'reject-403' ? 403 : 404;
       log.info({ status, from: view.from, to: view.to, source: view.sourceAddress }, 'call refused: unknown tenant');
+      o.onRefused?.('unknown_tenant');
       inv.reject(status, {
         reason: status === 403 ? 'Forbidden (unknown tenant)' : 'Not Found (unknown tenant)',
         headers: [['Warning', warningValue(`unknown tenant: no tenant rule matches this call (From ${view.from}, To ${view.to}, source ${view.sourceAddress})`)]],

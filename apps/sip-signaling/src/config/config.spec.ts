@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '@ci-connector/platform-config';
 import { parseSipSignalingConfig, SIP_SIGNALING_VARIABLES } from './config';
+import { KAFKA_SECURITY_VARIABLES } from '@ci-connector/platform-kafka';
 
 describe('sip-signaling config', () => {
   it('defaults to loopback UDP+TCP on 5060, rtpengine on 22222, relay of unknown tenants, no Redis', () => {
@@ -48,7 +49,7 @@ describe('sip-signaling config', () => {
       .map((l) => /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(l))
       .filter((m): m is RegExpExecArray => m !== null)
       .map((m) => [m[1] ?? '', (m[2] ?? '').replace(/\s+#.*$/, '').trim()] as const);
-    expect(entries.map(([k]) => k).sort()).toEqual([...SIP_SIGNALING_VARIABLES].sort());
+    expect(entries.map(([k]) => k).sort()).toEqual([...SIP_SIGNALING_VARIABLES, ...KAFKA_SECURITY_VARIABLES].sort());
     const env = Object.fromEntries(entries.filter(([, v]) => v !== ''));
     expect(parseSipSignalingConfig(env)).toEqual(parseSipSignalingConfig({}));
   });
@@ -84,5 +85,23 @@ describe('sip-signaling config', () => {
       err = e;
     }
     expect((err as ConfigError).problems.map((p) => p.variable)).toEqual(['RECORDER_PING_TIMEOUT']);
+  });
+
+  it('serves GET /metrics on 127.0.0.1:9464 by default; 0 turns it off; a bad port or the HTTP port is named', () => {
+    expect(parseSipSignalingConfig({}).metrics).toEqual({ host: '127.0.0.1', port: 9464 });
+    expect(parseSipSignalingConfig({ METRICS_PORT: '0', METRICS_HOST: '0.0.0.0' }).metrics).toEqual({ host: '0.0.0.0', port: 0 });
+    for (const [env, variable] of [
+      [{ METRICS_PORT: '70000' }, 'METRICS_PORT'],
+      [{ METRICS_PORT: '8084' }, 'METRICS_PORT'],
+      [{ METRICS_PORT: 'ninety' }, 'METRICS_PORT'],
+    ] as const) {
+      let err: unknown;
+      try {
+        parseSipSignalingConfig(env);
+      } catch (e) {
+        err = e;
+      }
+      expect((err as ConfigError).problems.map((p) => p.variable)).toEqual([variable]);
+    }
   });
 });

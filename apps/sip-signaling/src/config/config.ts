@@ -21,6 +21,8 @@ const sipUri = (what: string) =>
 const schema = z.object({
   HTTP_HOST: z.string().trim().min(1).default('127.0.0.1').describe('the address to bind the health/admin HTTP server to'),
   HTTP_PORT: envPort(8084),
+  METRICS_HOST: z.string().trim().min(1).default('127.0.0.1').describe('the address of the Prometheus GET /metrics server'),
+  METRICS_PORT: envInt({ min: 0, max: 65535, default: 9464 }).describe('a port for GET /metrics (0 = off)'),
   LOG_LEVEL: envLogLevel('info'),
   REGION: z.string().trim().regex(/^[a-z0-9-]+$/, 'not a region name').optional().describe('a recorder region name such as uksouth'),
 
@@ -92,6 +94,8 @@ export type UnknownTenantAction = 'relay' | 'reject-403' | 'reject-404';
 export interface SipSignalingConfig {
   service: { name: string; version: string; region?: string };
   http: { host: string; port: number };
+  /** GET /metrics (Prometheus); port 0 = off. */
+  metrics: { host: string; port: number };
   log: { level: string };
   sip: {
     listen: { protocol: 'udp' | 'tcp' | 'tls'; host: string; port: number }[];
@@ -141,6 +145,7 @@ type Env = z.output<typeof schema>;
 
 function build(e: Env): SipSignalingConfig {
   const problems: ConfigProblem[] = [];
+  if (e.METRICS_PORT !== 0 && e.METRICS_PORT === e.HTTP_PORT) problems.push({ variable: 'METRICS_PORT', problem: 'must differ from HTTP_PORT', received: String(e.METRICS_PORT) });
   const listen: SipSignalingConfig['sip']['listen'] = [];
   if (e.SIP_UDP) listen.push({ protocol: 'udp', host: e.SIP_HOST, port: e.SIP_UDP_PORT });
   if (e.SIP_TCP) listen.push({ protocol: 'tcp', host: e.SIP_HOST, port: e.SIP_TCP_PORT });
@@ -165,6 +170,7 @@ function build(e: Env): SipSignalingConfig {
   return {
     service: { name: 'sip-signaling', version: '0.1.0', ...(e.REGION ? { region: e.REGION } : {}) },
     http: { host: e.HTTP_HOST, port: e.HTTP_PORT },
+    metrics: { host: e.METRICS_HOST, port: e.METRICS_PORT },
     log: { level: e.LOG_LEVEL },
     sip: {
       listen,

@@ -16,6 +16,8 @@ export interface AppProcess {
   sipPort: number;
   /** http://127.0.0.1:<HTTP_PORT> (health, /calls, /drain). */
   http: string;
+  /** GET /metrics (METRICS_PORT, a port of its own): the Prometheus text. */
+  metrics(): Promise<string>;
   /** Everything it wrote to stdout/stderr so far (the last 2 MB). */
   output(): string;
   /** Still running, and /health/live answers 200. */
@@ -41,7 +43,7 @@ export interface StartAppOptions {
 
 export async function startApp(opts: StartAppOptions): Promise<AppProcess> {
   const stack = stackEndpoints();
-  const [sipPort, httpPort] = [await freePort(), await freePort()];
+  const [sipPort, httpPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
   const tenantsFile = join(opts.work, `tenants-${sipPort}.json`);
   writeFileSync(tenantsFile, JSON.stringify(opts.tenants));
   const child: ChildProcess = spawn(process.execPath, ['--enable-source-maps', '--import', join(dist, 'instrumentation.js'), join(dist, 'main.js')], {
@@ -49,6 +51,7 @@ export async function startApp(opts: StartAppOptions): Promise<AppProcess> {
     env: {
       PATH: process.env['PATH'] ?? '',
       HTTP_PORT: String(httpPort),
+      METRICS_PORT: String(metricsPort),
       SIP_UDP_PORT: String(sipPort),
       SIP_TCP_PORT: String(sipPort),
       SIP_TENANTS_FILE: tenantsFile,
@@ -75,6 +78,7 @@ export async function startApp(opts: StartAppOptions): Promise<AppProcess> {
     exited,
     running,
     alive: async () => running() && (await fetch(`${http}/health/live`).catch(() => undefined))?.status === 200,
+    metrics: async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text(),
     calls: async () => ((await (await fetch(`${http}/calls`)).json()) as { calls: Awaited<ReturnType<AppProcess['calls']>> }).calls,
     async stop() {
       if (running()) process.kill(app.pid, 'SIGTERM');

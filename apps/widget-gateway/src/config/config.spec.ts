@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '@ci-connector/platform-config';
 import { parseGatewayConfig } from './config';
+import { KAFKA_SECURITY_VARIABLES } from '@ci-connector/platform-kafka';
 
 const required = { REDIS_URL: 'redis://127.0.0.1:6379', KAFKA_BROKERS: 'k1:9092,k2:9092', WIDGET_TOKEN_SECRET: 'x'.repeat(32) };
 
@@ -69,7 +70,7 @@ describe('widget-gateway configuration', () => {
     const source = readFileSync(join(__dirname, 'config.ts'), 'utf8');
     const read = [...source.matchAll(/^ {4}([A-Z0-9_]+): /gm)].map((m) => m[1]);
     expect(read.length).toBeGreaterThan(30);
-    expect(Object.keys(listed).sort()).toEqual(read.sort());
+    expect(Object.keys(listed).sort()).toEqual([...read, ...KAFKA_SECURITY_VARIABLES].sort());
     const fromExample = Object.fromEntries(Object.entries(listed).filter(([, v]) => v !== ''));
     expect(parseGatewayConfig({ ...fromExample, ...required })).toEqual(parseGatewayConfig(required));
   });

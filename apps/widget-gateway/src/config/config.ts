@@ -16,6 +16,8 @@ const schema = z
   .object({
     HTTP_HOST: z.string().trim().min(1).default('127.0.0.1').describe('the address to bind the HTTP server to'),
     HTTP_PORT: envPort(8086),
+    METRICS_HOST: z.string().trim().min(1).default('127.0.0.1').describe('the address of the Prometheus GET /metrics server'),
+    METRICS_PORT: envInt({ min: 0, max: 65535, default: 9464 }).describe('a port for GET /metrics (0 = off)'),
     LOG_LEVEL: envLogLevel('info'),
     REGION: z.string().trim().regex(/^[a-z0-9-]+$/, 'not a region name').optional().describe('a recorder region name such as uksouth'),
     REDIS_URL: envUrl(['redis', 'rediss']),
@@ -53,6 +55,7 @@ const schema = z
     SHUTDOWN_TIMEOUT: envDurationMs('10s'),
   })
   .superRefine((e, ctx) => {
+    if (e.METRICS_PORT !== 0 && e.METRICS_PORT === e.HTTP_PORT) ctx.addIssue({ code: 'custom', path: ['METRICS_PORT'], message: 'must differ from HTTP_PORT' });
     const min = (name: keyof typeof e, value: number, least: number, what: string) => {
       if (value < least) ctx.addIssue({ code: 'custom', path: [name], message: `below ${what}` });
     };
@@ -73,6 +76,8 @@ const schema = z
 export interface GatewayConfig {
   service: { name: string; version: string; region?: string };
   http: { host: string; port: number };
+  /** GET /metrics (Prometheus); port 0 = off. */
+  metrics: { host: string; port: number };
   log: { level: string };
   redis: { url: string; prefix: string };
   kafka: {
@@ -113,6 +118,7 @@ function toConfig(e: z.output<typeof schema>): GatewayConfig {
   return {
     service: { name: 'widget-gateway', version: '0.1.0', ...(e.REGION ? { region: e.REGION } : {}) },
     http: { host: e.HTTP_HOST, port: e.HTTP_PORT },
+    metrics: { host: e.METRICS_HOST, port: e.METRICS_PORT },
     log: { level: e.LOG_LEVEL },
     redis: { url: e.REDIS_URL, prefix: e.REDIS_KEY_PREFIX },
     kafka: {

@@ -145,6 +145,8 @@ describe('widgetEventOf', () => {
       dialerCallId: 'd1',
       recording: recording('siprec-1', 'a1'),
       at: at.toISOString(),
+      // When call-events accepted it: delivery measures the ingest→widget lag from it.
+      receivedAt: dialer('call.started', 'd1').receivedAt,
     });
     expect(decodeWidgetEvent(encodeWidgetEvent(started))).toEqual(started);
     const ended = widgetEventOf(dialer('call.ended', 'd1'), 'd1', undefined, at);

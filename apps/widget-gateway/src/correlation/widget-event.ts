@@ -31,6 +31,7 @@ export function widgetEventOf(dialer: DialerCallEventV1, widgetCallId: string, r
     dialerCallId: dialer.callId,
     ...(recording ? { recording } : {}),
     at: at.toISOString(),
+    receivedAt: dialer.receivedAt,
   };
   if (dialer.type === 'call.started') {
     if (!dialer.started) throw new Error('call.started without its `started` fields');

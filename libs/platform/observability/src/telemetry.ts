@@ -50,7 +50,8 @@ export function telemetrySdkConfig(opts: TelemetryOptions) {
     logRecordProcessors: [],
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(opts.sampleRatio ?? 1) }),
     textMapPropagator: new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
-    instrumentations: [new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => (req.url ?? '').startsWith('/health') })],
+    // Probes and Prometheus scrapes are not traced (a span per scrape would only be noise).
+    instrumentations: [new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => /^\/(health|metrics)(\/|\?|$)/.test(req.url ?? '') })],
   };
 }
 
