@@ -102,11 +102,20 @@ imagePullSecrets:
 {{/* Checks that hold across values (values.schema.json checks each value on its own). */}}
 {{- define "ci-connector.validate" -}}
 {{- $v := .Values -}}
-{{- if $v.kafka.tls.enabled -}}
-{{- fail "kafka.tls.enabled: the services read no Kafka TLS settings yet (only KAFKA_BROKERS): point kafka.brokers at a plaintext listener inside the cluster network (e.g. Strimzi's internal listener on 9092)" -}}
+{{- /* The services refuse KAFKA_TLS_* without KAFKA_TLS=true and SASL settings without a mechanism: so does the chart, before a pod fails. */ -}}
+{{- if not $v.kafka.tls.enabled -}}
+{{- range $key := list "caSecretName" "clientCertSecretName" "serverName" -}}
+{{- if get $v.kafka.tls $key -}}
+{{- fail (printf "kafka.tls.%s is set but kafka.tls.enabled is false: the services would talk to the brokers without TLS (set kafka.tls.enabled=true, or clear kafka.tls.%s)" $key $key) -}}
 {{- end -}}
-{{- if $v.kafka.sasl.enabled -}}
-{{- fail "kafka.sasl.enabled: the services read no Kafka SASL settings yet (only KAFKA_BROKERS): use a listener without authentication inside the cluster network" -}}
+{{- end -}}
+{{- end -}}
+{{- if not $v.kafka.sasl.enabled -}}
+{{- range $key := list "username" "passwordSecretName" -}}
+{{- if get $v.kafka.sasl $key -}}
+{{- fail (printf "kafka.sasl.%s is set but kafka.sasl.enabled is false: the services would not authenticate to the brokers (set kafka.sasl.enabled=true, or clear kafka.sasl.%s)" $key $key) -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}
 {{- if and (not $v.redis.existingSecret) (not $v.redis.host) -}}
 {{- fail "redis.host or redis.existingSecret: give Redis's host, or a Secret holding the whole REDIS_URL" -}}
@@ -196,7 +205,12 @@ imagePullSecrets:
   value: {{ $root.Values.otel.sampleRatio | quote }}
 {{- end -}}
 
-{{/* KAFKA_BROKERS and the topic-creation settings. */}}
+{{/*
+KAFKA_BROKERS, the topic-creation settings, and TLS and SASL to the brokers
+(libs/platform/kafka kafka-security.ts, the same variables in every service): the
+CA and the client certificate as files from Secret volumes (ci-connector.volumes.kafka),
+the SASL password by secretKeyRef.
+*/}}
 {{- define "ci-connector.env.kafka" -}}
 {{- $k := .Values.kafka -}}
 - name: KAFKA_BROKERS
@@ -205,6 +219,78 @@ imagePullSecrets:
   value: {{ $k.topicPartitions | quote }}
 - name: KAFKA_REPLICATION_FACTOR
   value: {{ $k.replicationFactor | quote }}
+- name: KAFKA_TLS
+  value: {{ $k.tls.enabled | quote }}
+{{- if $k.tls.enabled }}
+{{- if $k.tls.caSecretName }}
+- name: KAFKA_TLS_CA_FILE
+  value: /etc/ci-connector/kafka-ca/ca.crt
+{{- end }}
+{{- if $k.tls.clientCertSecretName }}
+- name: KAFKA_TLS_CERT_FILE
+  value: /etc/ci-connector/kafka-client/tls.crt
+- name: KAFKA_TLS_KEY_FILE
+  value: /etc/ci-connector/kafka-client/tls.key
+{{- end }}
+{{- with $k.tls.serverName }}
+- name: KAFKA_TLS_SERVERNAME
+  value: {{ . | quote }}
+{{- end }}
+{{- end }}
+{{- if $k.sasl.enabled }}
+- name: KAFKA_SASL_MECHANISM
+  value: {{ $k.sasl.mechanism | quote }}
+- name: KAFKA_SASL_USERNAME
+  value: {{ $k.sasl.username | quote }}
+- name: KAFKA_SASL_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ $k.sasl.passwordSecretName }}
+      key: {{ $k.sasl.passwordKey }}
+{{- end }}
+{{- end -}}
+
+{{/* The brokers' CA and the client certificate, read-only (with kafka.tls.enabled). */}}
+{{- define "ci-connector.volumeMounts.kafka" -}}
+{{- $tls := .Values.kafka.tls -}}
+{{- if $tls.enabled }}
+{{- if $tls.caSecretName }}
+- name: kafka-ca
+  mountPath: /etc/ci-connector/kafka-ca
+  readOnly: true
+{{- end }}
+{{- if $tls.clientCertSecretName }}
+- name: kafka-client
+  mountPath: /etc/ci-connector/kafka-client
+  readOnly: true
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{- define "ci-connector.volumes.kafka" -}}
+{{- $tls := .Values.kafka.tls -}}
+{{- if $tls.enabled }}
+{{- if $tls.caSecretName }}
+- name: kafka-ca
+  secret:
+    secretName: {{ $tls.caSecretName }}
+    defaultMode: 288
+    items:
+      - key: {{ $tls.caKey }}
+        path: ca.crt
+{{- end }}
+{{- if $tls.clientCertSecretName }}
+- name: kafka-client
+  secret:
+    secretName: {{ $tls.clientCertSecretName }}
+    defaultMode: 288
+    items:
+      - key: {{ $tls.clientCertKey }}
+        path: tls.crt
+      - key: {{ $tls.clientKeyKey }}
+        path: tls.key
+{{- end }}
+{{- end }}
 {{- end -}}
 
 {{- define "ci-connector.env.kafkaEnsureTopics" -}}

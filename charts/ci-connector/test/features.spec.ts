@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { APPS, appVariables, chartProblems, envOf, podSpec, workload, type App } from './assertions';
+import { APPS, appVariables, chartProblems, envOf, podSpec, secretsProblems, workload, type App } from './assertions';
 import { validateObject } from './kube-schema';
 import { CHART_DIR, find, REPO_ROOT, template, type KubeObject } from './manifests';
 
@@ -22,6 +22,9 @@ const VALUES_KEY: Record<App, string> = {
   'widget-gateway': 'widgetGateway',
 };
 const configKeys = (app: App) => Object.keys(schema.properties[VALUES_KEY[app]]?.properties.config?.properties ?? {});
+// Read by the apps, deliberately set by no value of the chart: the SASL password
+// comes by secretKeyRef as KAFKA_SASL_PASSWORD (the apps refuse it set both ways).
+const NOT_SET = ['KAFKA_SASL_PASSWORD_FILE'];
 
 type Container = { name: string; env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[]; args?: string[]; ports?: { name: string; containerPort: number; protocol?: string }[] };
 const container = (objects: KubeObject[], component: string) => podSpec(workload(objects, component) as KubeObject)?.containers.find((c) => c.name === component) as Container;
@@ -50,8 +53,9 @@ describe('every feature on', () => {
     const rendered = new Set([...envOf(objects, app).keys(), ...envOf(regionObjects, app).keys()]);
     const config = configKeys(app);
     const reads = appVariables(app);
-    expect(reads.filter((v) => !rendered.has(v) && !config.includes(v))).toEqual([]);
-    expect(config.filter((v) => !reads.includes(v))).toEqual([]);
+    expect(reads.filter((v) => !rendered.has(v) && !config.includes(v) && !NOT_SET.includes(v))).toEqual([]);
+    expect(config.filter((v) => !reads.includes(v) || NOT_SET.includes(v))).toEqual([]);
+    expect(NOT_SET.filter((v) => rendered.has(v))).toEqual([]);
     // A variable the chart sets itself is not settable again through `config`.
     expect(config.filter((v) => rendered.has(v))).toEqual([]);
   });
@@ -145,6 +149,16 @@ describe('every feature on', () => {
     expect(c.ports).toContainEqual({ name: 'ng', containerPort: 22222, protocol: 'UDP' });
   });
 
+  it('Kafka over TLS (mutual, with the broker name to check) and SCRAM in every service', () => {
+    for (const app of APPS) {
+      const env = envOf(objects, app);
+      expect(env.get('KAFKA_TLS')?.value).toBe('true');
+      expect(env.get('KAFKA_TLS_SERVERNAME')?.value).toBe('ci-connector-kafka-bootstrap.kafka.svc');
+      expect(env.get('KAFKA_TLS_CERT_FILE')?.value).toBe('/etc/ci-connector/kafka-client/tls.crt');
+      expect(env.get('KAFKA_SASL_PASSWORD')?.valueFrom?.secretKeyRef).toEqual({ name: 'ci-connector-kafka-user', key: 'password' });
+    }
+  });
+
   it('policy-sync-worker runs node with --max-semi-space-size=8', () => {
     expect(envOf(regionObjects, 'policy-sync-worker').get('NODE_OPTIONS')?.value).toBe('--max-semi-space-size=8');
   });
@@ -171,11 +185,182 @@ describe('every feature on', () => {
   it('restricted egress: DNS, Redis, Kafka, HTTPS and the collector only', () => {
     const np = find(objects, 'NetworkPolicy', 'registration-service')[0]?.['spec'] as { egress: { ports: { port: number; protocol: string }[] }[] };
     const ports = np.egress.flatMap((r) => r.ports.map((p) => `${p.port}/${p.protocol}`)).sort();
-    expect(ports).toEqual(['4318/TCP', '443/TCP', '53/TCP', '53/UDP', '6380/TCP', '9092/TCP'].sort());
+    expect(ports).toEqual(['4318/TCP', '443/TCP', '53/TCP', '53/UDP', '6380/TCP', '9093/TCP'].sort());
   });
 
   it('images: the registry, our repositories and the chart appVersion (the root package.json version)', () => {
     const version = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
     for (const app of APPS) expect((container(objects, app) as unknown as { image: string }).image).toBe(`registry.example.net/ci-connector/${app}:${version}`);
+  });
+});
+
+// --- Kafka TLS and SASL ----------------------------------------------------------------
+
+type EnvEntry = { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } };
+type Mount = { name: string; mountPath: string; readOnly?: boolean };
+type SecretVolume = { name: string; secret?: { secretName: string; defaultMode?: number; items?: { key: string; path: string }[] } };
+interface PodView {
+  env: EnvEntry[];
+  mounts: Mount[];
+  volumes: SecretVolume[];
+}
+
+function podView(objects: KubeObject[], component: string): PodView {
+  const pod = podSpec(workload(objects, component) as KubeObject) as unknown as { containers: { name: string; env?: EnvEntry[]; volumeMounts?: Mount[] }[]; volumes?: SecretVolume[] };
+  const c = pod.containers.find((x) => x.name === component);
+  return { env: c?.env ?? [], mounts: c?.volumeMounts ?? [], volumes: pod.volumes ?? [] };
+}
+
+/** What a render adds to a component's pod, and which variables it drops or changes, against another render. */
+function changes(after: PodView, before: PodView) {
+  const missingFrom = <T>(xs: T[], ys: T[]) => xs.filter((x) => !ys.some((y) => JSON.stringify(y) === JSON.stringify(x)));
+  return {
+    env: missingFrom(after.env, before.env),
+    envReplaced: missingFrom(before.env, after.env).map((e) => e.name),
+    mounts: missingFrom(after.mounts, before.mounts),
+    volumes: missingFrom(after.volumes, before.volumes),
+    removed: [...missingFrom(before.mounts, after.mounts), ...missingFrom(before.volumes, after.volumes)].map((x) => x.name),
+  };
+}
+
+/** Where a string occurs in the objects, as `Kind path` with the list indices dropped. */
+function occurrences(objects: KubeObject[], needle: string): string[] {
+  const out: string[] = [];
+  const walk = (value: unknown, path: string, kind: string) => {
+    if (value === needle) out.push(`${kind} ${path}`);
+    else if (Array.isArray(value)) value.forEach((v) => walk(v, `${path}[]`, kind));
+    else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, path ? `${path}.${k}` : k, kind);
+    else if (typeof value === 'string' && value.includes(needle)) out.push(`${kind} ${path} (inside a text)`);
+  };
+  for (const o of objects) walk(o, '', o.kind);
+  return out;
+}
+
+// Every service that talks to Kafka (its .env.example lists KAFKA_BROKERS) gets the same settings.
+const KAFKA_APPS = APPS.filter((app) => appVariables(app).includes('KAFKA_BROKERS'));
+
+describe('Kafka TLS and SASL', () => {
+  let plain: KubeObject[] = [];
+  // A Strimzi cluster: its TLS listener, its cluster CA, a client certificate from a
+  // kubernetes.io/tls Secret, and a SCRAM-SHA-512 KafkaUser's Secret.
+  let strimzi: ReturnType<typeof template>;
+  // A managed Kafka with public CAs and SASL PLAIN (Azure Event Hubs' Kafka endpoint).
+  let managed: ReturnType<typeof template>;
+
+  beforeAll(() => {
+    plain = template({ values: [REGION_FILE] }).objects;
+    strimzi = template({
+      values: [REGION_FILE],
+      setJson: ['kafka.brokers=["ci-connector-kafka-bootstrap:9093"]'],
+      set: [
+        'kafka.tls.enabled=true',
+        'kafka.tls.caSecretName=ci-connector-cluster-ca-cert',
+        'kafka.tls.clientCertSecretName=ci-connector-kafka-client',
+        'kafka.sasl.enabled=true',
+        'kafka.sasl.mechanism=scram-sha-512',
+        'kafka.sasl.username=ci-connector',
+        'kafka.sasl.passwordSecretName=ci-connector-kafka-user',
+      ],
+    });
+    managed = template({
+      values: [REGION_FILE],
+      setJson: ['kafka.brokers=["cic-uksouth.servicebus.windows.net:9093"]'],
+      set: ['kafka.tls.enabled=true', 'kafka.sasl.enabled=true', 'kafka.sasl.mechanism=plain', 'kafka.sasl.username=$ConnectionString', 'kafka.sasl.passwordSecretName=event-hubs', 'kafka.sasl.passwordKey=connection-string'],
+    });
+  });
+
+  it('renders, every object passing its Kubernetes schema and the chart rules', () => {
+    for (const r of [strimzi, managed]) {
+      expect(r.stderr).toBe('');
+      expect(r.objects.flatMap(validateObject)).toEqual([]);
+      expect(chartProblems(r.objects)).toEqual([]);
+    }
+  });
+
+  it.each(KAFKA_APPS)('%s: TLS with the cluster CA, mutual TLS and SCRAM add exactly their variables, read-only mounts and Secret volumes', (app) => {
+    expect(changes(podView(strimzi.objects, app), podView(plain, app))).toEqual({
+      env: [
+        { name: 'KAFKA_BROKERS', value: 'ci-connector-kafka-bootstrap:9093' },
+        { name: 'KAFKA_TLS', value: 'true' },
+        { name: 'KAFKA_TLS_CA_FILE', value: '/etc/ci-connector/kafka-ca/ca.crt' },
+        { name: 'KAFKA_TLS_CERT_FILE', value: '/etc/ci-connector/kafka-client/tls.crt' },
+        { name: 'KAFKA_TLS_KEY_FILE', value: '/etc/ci-connector/kafka-client/tls.key' },
+        { name: 'KAFKA_SASL_MECHANISM', value: 'scram-sha-512' },
+        { name: 'KAFKA_SASL_USERNAME', value: 'ci-connector' },
+        { name: 'KAFKA_SASL_PASSWORD', valueFrom: { secretKeyRef: { name: 'ci-connector-kafka-user', key: 'password' } } },
+      ],
+      envReplaced: ['KAFKA_BROKERS', 'KAFKA_TLS'],
+      mounts: [
+        { name: 'kafka-ca', mountPath: '/etc/ci-connector/kafka-ca', readOnly: true },
+        { name: 'kafka-client', mountPath: '/etc/ci-connector/kafka-client', readOnly: true },
+      ],
+      volumes: [
+        { name: 'kafka-ca', secret: { secretName: 'ci-connector-cluster-ca-cert', defaultMode: 0o440, items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+        {
+          name: 'kafka-client',
+          secret: {
+            secretName: 'ci-connector-kafka-client',
+            defaultMode: 0o440,
+            items: [
+              { key: 'tls.crt', path: 'tls.crt' },
+              { key: 'tls.key', path: 'tls.key' },
+            ],
+          },
+        },
+      ],
+      removed: [],
+    });
+  });
+
+  it.each(KAFKA_APPS)('%s: a managed Kafka with public CAs and SASL PLAIN: the variables only, no file', (app) => {
+    expect(changes(podView(managed.objects, app), podView(plain, app))).toEqual({
+      env: [
+        { name: 'KAFKA_BROKERS', value: 'cic-uksouth.servicebus.windows.net:9093' },
+        { name: 'KAFKA_TLS', value: 'true' },
+        { name: 'KAFKA_SASL_MECHANISM', value: 'plain' },
+        // Kubernetes expands only $(NAME): the value reaches the app as it is.
+        { name: 'KAFKA_SASL_USERNAME', value: '$ConnectionString' },
+        { name: 'KAFKA_SASL_PASSWORD', valueFrom: { secretKeyRef: { name: 'event-hubs', key: 'connection-string' } } },
+      ],
+      envReplaced: ['KAFKA_BROKERS', 'KAFKA_TLS'],
+      mounts: [],
+      volumes: [],
+      removed: [],
+    });
+  });
+
+  it("a Strimzi KafkaUser's own certificate Secret (user.crt, user.key) is mounted under the same file names", () => {
+    const r = template({ values: [REGION_FILE], set: ['kafka.tls.enabled=true', 'kafka.tls.clientCertSecretName=ci-connector', 'kafka.tls.clientCertKey=user.crt', 'kafka.tls.clientKeyKey=user.key'] });
+    for (const app of KAFKA_APPS) {
+      const view = podView(r.objects, app);
+      expect(view.volumes.find((v) => v.name === 'kafka-client')?.secret?.items).toEqual([
+        { key: 'user.crt', path: 'tls.crt' },
+        { key: 'user.key', path: 'tls.key' },
+      ]);
+      expect(view.env.filter((e) => e.name.startsWith('KAFKA_TLS'))).toEqual([
+        { name: 'KAFKA_TLS', value: 'true' },
+        { name: 'KAFKA_TLS_CERT_FILE', value: '/etc/ci-connector/kafka-client/tls.crt' },
+        { name: 'KAFKA_TLS_KEY_FILE', value: '/etc/ci-connector/kafka-client/tls.key' },
+      ]);
+    }
+  });
+
+  it('off by default: KAFKA_TLS=false, no other TLS or SASL variable and no Kafka volume in any service; nothing Kafka in rtpengine', () => {
+    for (const app of KAFKA_APPS) {
+      const view = podView(plain, app);
+      expect(view.env.filter((e) => /^KAFKA_(TLS|SASL)/.test(e.name))).toEqual([{ name: 'KAFKA_TLS', value: 'false' }]);
+      expect([...view.mounts, ...view.volumes].filter((x) => x.name.startsWith('kafka'))).toEqual([]);
+    }
+    expect(podView(strimzi.objects, 'rtpengine').env.filter((e) => e.name.startsWith('KAFKA'))).toEqual([]);
+    expect(podView(strimzi.objects, 'rtpengine').volumes.filter((v) => v.name.startsWith('kafka'))).toEqual([]);
+  });
+
+  it('names the Secrets, never their contents: the password only by secretKeyRef, the certificates only as Secret volumes', () => {
+    const perApp = (what: string) => KAFKA_APPS.map(() => what);
+    expect(occurrences(strimzi.objects, 'ci-connector-kafka-user')).toEqual(perApp('Deployment spec.template.spec.containers[].env[].valueFrom.secretKeyRef.name'));
+    expect(occurrences(strimzi.objects, 'ci-connector-kafka-client')).toEqual(perApp('Deployment spec.template.spec.volumes[].secret.secretName'));
+    expect(occurrences(strimzi.objects, 'ci-connector-cluster-ca-cert')).toEqual(perApp('Deployment spec.template.spec.volumes[].secret.secretName'));
+    expect(secretsProblems(strimzi.objects)).toEqual([]);
+    expect(find(strimzi.objects, 'Secret')).toEqual([]);
   });
 });

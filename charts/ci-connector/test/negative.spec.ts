@@ -1,7 +1,7 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { containerProblems, drainProblems, envOf, keyLike, mediaProblems, secretsProblems } from './assertions';
+import { APPS, containerProblems, drainProblems, envOf, keyLike, mediaProblems, secretsProblems } from './assertions';
 import { CHART_DIR, template } from './manifests';
 
 // A wrong value fails `helm template` with a message naming it (values.schema.json,
@@ -57,9 +57,32 @@ describe('helm template refuses a wrong value and names it', () => {
     expect(refused({ setJson: ['media.nodeSelector={"ci-connector.io/media":null}'] })).toContain("at '/media/nodeSelector': minProperties: got 0, want 1");
   });
 
+  it('Kafka SASL without its user or the Secret of its password', () => {
+    const both = refused({ set: ['kafka.sasl.enabled=true'] });
+    expect(both).toContain("at '/kafka/sasl/passwordSecretName': minLength: got 0, want 1");
+    expect(both).toContain("at '/kafka/sasl/username': minLength: got 0, want 1");
+    const noSecret = refused({ set: ['kafka.sasl.enabled=true', 'kafka.sasl.username=ci-connector'] });
+    expect(noSecret).toContain("at '/kafka/sasl/passwordSecretName': minLength: got 0, want 1");
+    expect(noSecret).not.toContain('/kafka/sasl/username');
+  });
+
+  it('a Kafka SASL mechanism the services do not speak', () => {
+    const sasl = ['kafka.sasl.enabled=true', 'kafka.sasl.username=ci-connector', 'kafka.sasl.passwordSecretName=ci-connector-kafka-user'];
+    for (const mechanism of ['SCRAM-SHA-512', 'gssapi', 'oauthbearer']) {
+      expect(refused({ set: [...sasl, `kafka.sasl.mechanism=${mechanism}`] })).toContain("at '/kafka/sasl/mechanism': value must be one of 'plain', 'scram-sha-256', 'scram-sha-512'");
+    }
+  });
+
+  it('a Kafka password or certificate given as a value (the chart takes Secret names only)', () => {
+    expect(refused({ set: ['kafka.sasl.password=hunter2'] })).toContain("at '/kafka/sasl': additional properties 'password' not allowed");
+    expect(refused({ set: ['kafka.tls.ca=-----BEGIN CERTIFICATE-----'] })).toContain("at '/kafka/tls': additional properties 'ca' not allowed");
+    expect(refused({ set: ['kafka.sasl.enabled=true', 'kafka.sasl.username=u', 'kafka.sasl.passwordSecretName=Not_A_Name'] })).toContain("at '/kafka/sasl/passwordSecretName'");
+  });
+
   it('values that contradict each other (the templates check them)', () => {
-    expect(refused({ set: ['kafka.sasl.enabled=true'] })).toContain('kafka.sasl.enabled: the services read no Kafka SASL settings yet');
-    expect(refused({ set: ['kafka.tls.enabled=true'] })).toContain('kafka.tls.enabled:');
+    expect(refused({ set: ['kafka.tls.caSecretName=ci-connector-cluster-ca-cert'] })).toContain('kafka.tls.caSecretName is set but kafka.tls.enabled is false');
+    expect(refused({ set: ['kafka.tls.clientCertSecretName=ci-connector-kafka-client'] })).toContain('kafka.tls.clientCertSecretName is set but kafka.tls.enabled is false');
+    expect(refused({ set: ['kafka.sasl.passwordSecretName=ci-connector-kafka-user'] })).toContain('kafka.sasl.passwordSecretName is set but kafka.sasl.enabled is false');
     expect(refused({ set: ['sipSignaling.network.mode=service'] })).toContain('sipSignaling.network.advertisedAddress: service mode needs');
     expect(refused({ set: ['sipSignaling.sip.tls.enabled=true'] })).toContain('sipSignaling.sip.tls.secretName:');
     expect(refused({ set: ['rtpengine.portMin=40000', 'rtpengine.portMax=30000'] })).toContain('rtpengine.portMin: 40000 is above rtpengine.portMax 30000');
@@ -86,8 +109,8 @@ describe('the assertions catch a broken chart', () => {
     writeFileSync(path, after);
   }
 
-  const render = () => {
-    const r = template({ chart: join(dir, 'ci-connector'), values: [REGION_FILE] });
+  const render = (set: string[] = []) => {
+    const r = template({ chart: join(dir, 'ci-connector'), values: [REGION_FILE], set });
     expect(r.stderr).toBe('');
     return r.objects;
   };
@@ -110,6 +133,13 @@ describe('the assertions catch a broken chart', () => {
   it('a container without resource limits', () => {
     edit('policy-sync-worker/deployment.yaml', (t) => t.replace('{{- toYaml $v.resources | nindent 12 }}', '{{- toYaml (omit $v.resources "limits") | nindent 12 }}'));
     expect(containerProblems(render())).toEqual([expect.stringMatching(/policy-sync-worker: no cpu limits$/), expect.stringMatching(/policy-sync-worker: no memory limits$/)]);
+  });
+
+  it('the Kafka SASL password passed by value instead of secretKeyRef', () => {
+    edit('_helpers.tpl', (t) => t.replace(/(- name: KAFKA_SASL_PASSWORD\n) {2}valueFrom:\n {4}secretKeyRef:\n.*\n.*\n/, '$1  value: {{ $k.sasl.passwordKey | quote }}\n'));
+    const problems = secretsProblems(render(['kafka.sasl.enabled=true', 'kafka.sasl.username=ci-connector', 'kafka.sasl.passwordSecretName=ci-connector-kafka-user']));
+    expect(problems).toHaveLength(APPS.length);
+    for (const p of problems) expect(p).toMatch(/env KAFKA_SASL_PASSWORD is not from a Secret \(secretKeyRef\)$/);
   });
 
   it('a Secret value rendered into an environment variable', () => {
