@@ -14,9 +14,13 @@ export CONTAINERS_CONF="${CONTAINERS_CONF:-$IMAGES_DIR/containers.conf}"
 
 # shellcheck disable=SC2034 # used by the scripts that source this file
 BASE_IMAGE="localhost/ci-connector/node-base:24"
-# What the images need from Debian: the build and run tools, and what the local
-# base image is made of (tini, busybox for RUN steps, the CA bundle).
-IMAGE_APT_PACKAGES=(buildah podman runc tini busybox-static ca-certificates)
+# The local Debian base of the third-party images (rtpengine): build-debian-base.sh.
+# shellcheck disable=SC2034
+DEBIAN_BASE_IMAGE="localhost/ci-connector/debian-base:bookworm"
+# What the images need from Debian: the build and run tools, what the local node
+# base image is made of (tini, busybox for RUN steps, the CA bundle), and debootstrap
+# for the Debian base.
+IMAGE_APT_PACKAGES=(buildah podman runc tini busybox-static ca-certificates debootstrap debian-archive-keyring)
 
 log() { printf 'images: %s\n' "$*" >&2; }
 die() {

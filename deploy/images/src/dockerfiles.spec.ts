@@ -1,6 +1,7 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { envExampleDefault, execForm, imageApps, parseDockerfile, repoRoot, type DockerInstruction } from './images';
+import { parse } from 'yaml';
+import { argDefault, envExampleDefault, execForm, imageApps, parseDockerfile, repoRoot, thirdPartyImages, upstreamVersion, type DockerInstruction } from './images';
 
 // What every app's Dockerfile must say (deploy/images/README.md), read from the files
 // themselves: no image is built here (the int-test builds and runs them).
@@ -100,6 +101,75 @@ describe.each(apps)('apps/%s/Dockerfile', (app) => {
   });
 });
 
+describe('deploy/images/rtpengine/Dockerfile', () => {
+  const rtpengine = thirdPartyImages().find((i) => i.name === 'rtpengine')!;
+  const dir = join(repoRoot, rtpengine.context);
+  const instructions = parseDockerfile(readFileSync(join(dir, 'Dockerfile'), 'utf8'));
+  const run = instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args).join('\n');
+  // What the chart runs it with (charts/ci-connector/values.yaml, rtpengine.*).
+  const chart = (parse(readFileSync(join(repoRoot, 'charts/ci-connector/values.yaml'), 'utf8')) as { rtpengine: { image: { repository: string; tag: string }; ngPort: number; httpPort: number; containerSecurityContext: { runAsUser: number } } }).rtpengine;
+
+  it('is listed in images.json with its version argument', () => {
+    expect(rtpengine).toEqual({ name: 'rtpengine', context: 'deploy/images/rtpengine', versionArg: 'RTPENGINE_VERSION' });
+  });
+
+  it('defaults to the official Debian bookworm slim image and takes another through BASE_IMAGE', () => {
+    expect(instructions[0]).toMatchObject({ keyword: 'ARG', args: 'BASE_IMAGE=debian:bookworm-slim' });
+    expect(only(instructions, 'FROM').args).toBe('${BASE_IMAGE}');
+    expect(instructions.findIndex((i) => i.keyword === 'FROM')).toBe(1);
+  });
+
+  it("pins Debian's rtpengine-daemon, whose upstream version is the chart's image tag and the version label", () => {
+    const version = argDefault(instructions, 'RTPENGINE_VERSION');
+    expect(version).toMatch(/^\d+\.\d+\.\d+\.\d+-\S+$/);
+    expect(`ci-connector/rtpengine:${upstreamVersion(version!)}`).toBe(`${chart.image.repository}:${chart.image.tag}`);
+    expect(run).toContain('apt-get install -y --no-install-recommends "rtpengine-daemon=${RTPENGINE_VERSION}" tini');
+    const labels = instructions.filter((i) => i.keyword === 'LABEL').map((i) => i.args).join(' ');
+    expect(labels).toContain('org.opencontainers.image.version="${RTPENGINE_VERSION}"');
+    for (const key of ['title', 'description', 'revision', 'licenses', 'base.name']) expect(labels).toContain(`org.opencontainers.image.${key}=`);
+  });
+
+  it("runs as the chart's non-root user 10001, created before the package's postinst needs it", () => {
+    expect(chart.containerSecurityContext.runAsUser).toBe(10001);
+    const users = instructions.filter((i) => i.keyword === 'USER');
+    expect(users[users.length - 1]!.args).toBe('10001:10001');
+    expect(instructions.indexOf(users[users.length - 1]!)).toBeGreaterThan(instructions.map((i) => i.keyword).lastIndexOf('RUN'));
+    expect(run.indexOf('useradd --uid 10001 --gid 10001')).toBeGreaterThanOrEqual(0);
+    expect(run.indexOf('useradd --uid 10001')).toBeLessThan(run.indexOf('apt-get install'));
+  });
+
+  it('has tini as PID 1 in front of rtpengine, with its health check the ng ping', () => {
+    expect(execForm(only(instructions, 'ENTRYPOINT').args)).toEqual(['tini', '--', 'rtpengine']);
+    const [options, cmd] = only(instructions, 'HEALTHCHECK').args.split(/\s+CMD\s+/);
+    expect(options).toMatch(/--interval=\S+ --timeout=\S+/);
+    expect(execForm(cmd!)).toEqual(['rtpengine-ping']);
+    const copies = instructions.filter((i) => i.keyword === 'COPY').map((i) => i.args);
+    expect(copies).toEqual(expect.arrayContaining(['rtpengine.conf /etc/rtpengine/rtpengine.conf', '--chmod=755 rtpengine-ping /usr/local/bin/rtpengine-ping']));
+    expect(statSync(join(dir, 'rtpengine-ping')).mode & 0o111).not.toBe(0);
+    expect(readFileSync(join(dir, 'rtpengine-ping'), 'utf8')).toMatch(/^#!\/usr\/bin\/perl\n/);
+  });
+
+  it("exposes the chart's ng and metrics ports", () => {
+    const exposed = instructions.filter((i) => i.keyword === 'EXPOSE').flatMap((i) => i.args.split(/\s+/));
+    expect(exposed).toEqual([`${chart.ngPort}/udp`, `${chart.httpPort}/tcp`]);
+  });
+
+  it('ships a config for userspace on the loopback, never the packaged table 0 / interface any', () => {
+    const conf = readFileSync(join(dir, 'rtpengine.conf'), 'utf8');
+    const settings = Object.fromEntries(
+      conf
+        .split('\n')
+        .filter((l) => /^\s*[a-z-]+\s*=/.test(l))
+        .map((l) => l.split('=').map((p) => p.trim()) as [string, string]),
+    );
+    expect(conf).toMatch(/^\[rtpengine\]$/m);
+    expect(settings).toMatchObject({ table: '-1', interface: '127.0.0.1', foreground: 'true', 'log-stderr': 'true' });
+    expect(settings['listen-ng']).toBe(`127.0.0.1:${chart.ngPort}`);
+    expect(settings['listen-http']).toBe(`127.0.0.1:${chart.httpPort}`);
+    expect(settings['listen-cli']).toMatch(/^127\.0\.0\.1:\d+$/);
+  });
+});
+
 describe('parseDockerfile', () => {
   it('joins continuations, drops comments and names the line of a broken one', () => {
     const parsed = parseDockerfile('# c\nARG A=1\nRUN a \\\n  # inside\n  b\n\nCMD ["x"]\n');
@@ -110,6 +180,9 @@ describe('parseDockerfile', () => {
     ]);
     expect(() => parseDockerfile('RUN a \\')).toThrow('line 1: RUN ends with a line continuation');
     expect(execForm('node x')).toBeUndefined();
+    expect(argDefault(parseDockerfile('ARG A\nARG B="x y"\nARG C=1-2'), 'B')).toBe('x y');
+    expect(argDefault(parseDockerfile('ARG A\nARG C=1-2'), 'A')).toBeUndefined();
+    expect(upstreamVersion('10.5.3.5-1+deb12u1')).toBe('10.5.3.5');
     expect(() => execForm('[1]')).toThrow('not a JSON array of strings');
   });
 });

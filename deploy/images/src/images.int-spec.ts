@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
@@ -10,6 +9,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { deleteRedisKeys, freePort, runSipp, stackEndpoints, waitFor, type StackEndpoints } from '@ci-connector/platform-testing';
 import { mintCerts } from '@ci-connector/ci-emulator-testing';
 import { envExampleDefault, imageApps, repoRoot, repoVersion } from './images';
+import { exec, podman, podmanOk } from './podman';
 
 // The smoke test of issue 8: builds every image without a registry (build-all.sh:
 // the local base, the traced contexts, buildah; images whose inputs did not change
@@ -19,35 +19,11 @@ import { envExampleDefault, imageApps, repoRoot, repoVersion } from './images';
 // (podman stop) ends it with exit 0 before podman would kill it. sip-signaling
 // also answers sipp's OPTIONS with 200. Every container it started is removed.
 
-const CONTAINERS_CONF = join(repoRoot, 'deploy/images/containers.conf');
 const run = randomBytes(4).toString('hex');
 /** Every Redis key, Kafka topic and group of this run starts with it. */
 const prefix = `smoke-${run}`;
 const runLabel = `io.ci-connector.smoke=${run}`;
 const STOP_TIMEOUT_S = 30;
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function exec(cmd: string, args: string[], timeoutMs: number): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { cwd: repoRoot, timeout: timeoutMs, maxBuffer: 32 * 1024 * 1024, env: { ...process.env, CONTAINERS_CONF } }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : null) : 0;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-    });
-  });
-}
-
-const podman = (args: string[], timeoutMs = 60_000) => exec('podman', args, timeoutMs);
-
-async function podmanOk(args: string[], timeoutMs?: number): Promise<string> {
-  const r = await podman(args, timeoutMs);
-  if (r.code !== 0) throw new Error(`podman ${args.join(' ')} failed (exit ${r.code}): ${r.stderr.trim()}`);
-  return r.stdout;
-}
 
 interface HttpAnswer {
   status: number;
@@ -252,8 +228,9 @@ async function logsOf(name: string): Promise<string> {
 
 beforeAll(async () => {
   stack = stackEndpoints();
-  // Builds what changed (a clean machine: apt installs, the base and every image).
-  const built = await exec('bash', [join(repoRoot, 'deploy/images/build-all.sh'), '--skip-app-build'], 540_000);
+  // Builds what changed (a clean machine: apt installs, the base and every app's image;
+  // rtpengine's is rtpengine.int-spec.ts's).
+  const built = await exec('bash', [join(repoRoot, 'deploy/images/build-all.sh'), '--skip-app-build', ...imageApps()], 540_000);
   if (built.code !== 0) throw new Error(`deploy/images/build-all.sh failed (exit ${built.code}):\n${built.stderr.slice(-4000)}`);
 }, 600_000);
 

@@ -4,10 +4,36 @@ import { join, resolve } from 'node:path';
 /** The repository's root. */
 export const repoRoot = resolve(__dirname, '../../..');
 
+interface ImagesConfig {
+  apps: Record<string, unknown>;
+  thirdParty: Record<string, { context: string; versionArg: string }>;
+}
+
+function imagesConfig(): ImagesConfig {
+  return JSON.parse(readFileSync(join(repoRoot, 'deploy/images/images.json'), 'utf8')) as ImagesConfig;
+}
+
 /** The apps that get an image, as deploy/images/images.json lists them. */
 export function imageApps(): string[] {
-  const config = JSON.parse(readFileSync(join(repoRoot, 'deploy/images/images.json'), 'utf8')) as { apps: Record<string, unknown> };
-  return Object.keys(config.apps);
+  return Object.keys(imagesConfig().apps);
+}
+
+export interface ThirdPartyImage {
+  name: string;
+  /** The folder (relative to the repository) holding the Dockerfile and what it copies. */
+  context: string;
+  /** The Dockerfile's ARG whose default is the Debian package version. */
+  versionArg: string;
+}
+
+/** The third-party images (rtpengine), as deploy/images/images.json lists them. */
+export function thirdPartyImages(): ThirdPartyImage[] {
+  return Object.entries(imagesConfig().thirdParty).map(([name, v]) => ({ name, ...v }));
+}
+
+/** A third-party image's tag: the upstream part of the Debian package version (10.5.3.5 of 10.5.3.5-1+deb12u1), as build-all.sh tags it. */
+export function upstreamVersion(debianVersion: string): string {
+  return debianVersion.replace(/-.*$/s, '');
 }
 
 /** The version every image is tagged with: the root package.json's. */
@@ -56,6 +82,16 @@ export function parseDockerfile(text: string): DockerInstruction[] {
   });
   if (current) throw new Error(`line ${current.line}: ${current.keyword} ends with a line continuation`);
   return out;
+}
+
+/** The default value of a Dockerfile's `ARG <name>=<default>`; undefined when there is none. */
+export function argDefault(instructions: DockerInstruction[], name: string): string | undefined {
+  for (const i of instructions) {
+    if (i.keyword !== 'ARG') continue;
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(i.args);
+    if (m?.[1] === name) return (m[2] ?? '').replace(/^"(.*)"$/, '$1');
+  }
+  return undefined;
 }
 
 /** An instruction's exec form (JSON array); undefined when it is in shell form. */
