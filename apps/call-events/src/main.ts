@@ -46,7 +46,7 @@ async function main() {
   shutdown.onShutdown('kafka', () => link.stop());
   const sender = new BatchingSender(
     producer,
-    { deadlineMs: config.kafka.produceDeadlineMs, maxPending: config.kafka.maxPending, maxBatch: config.kafka.maxBatch, retryAfterSeconds: config.retryAfterSeconds },
+    { deadlineMs: config.kafka.produceDeadlineMs, maxPending: config.kafka.maxPending, maxBatch: config.kafka.maxBatch, lingerMs: config.kafka.lingerMs, retryAfterSeconds: config.retryAfterSeconds },
     () => link.ready,
     (err, messages) => logger.error({ err: err.message, messages }, 'kafka send failed'),
   );

@@ -49,7 +49,7 @@ async function main() {
   const kafka = createKafka({ clientId: `${config.service.name}-${hostname()}`, brokers: config.kafka.brokers, logger, ...kafkaConnectionSecurity(logger) });
   const admin = kafka.admin();
   const producer = createIdempotentProducer(kafka);
-  const batching = new BatchingProducer(producer, { deadlineMs: config.kafka.produceDeadlineMs });
+  const batching = new BatchingProducer(producer, { deadlineMs: config.kafka.produceDeadlineMs, lingerMs: config.kafka.lingerMs });
   let producerConnected = false;
   shutdown.onShutdown('kafka', async () => {
     await producer.disconnect().catch(() => undefined);

@@ -32,6 +32,7 @@ describe('call-events config', () => {
       produceDeadlineMs: 5000,
       maxPending: 20000,
       maxBatch: 500,
+      lingerMs: 5,
     });
     expect(c.retryAfterSeconds).toBe(2);
     expect(c.authCacheTtlMs).toBe(5000);

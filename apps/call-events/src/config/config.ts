@@ -41,6 +41,7 @@ const schema = z
     KAFKA_PRODUCE_DEADLINE: envDurationMs('5s'),
     KAFKA_MAX_PENDING: envInt({ min: 1, max: 1_000_000, default: 20_000 }),
     KAFKA_MAX_BATCH: envInt({ min: 1, max: 10_000, default: 500 }),
+    KAFKA_LINGER: envDurationMs('5ms').describe('how long the first event after an idle spell waits for others before its produce request goes (Kafka linger.ms; 0 = none)'),
     RETRY_AFTER: envDurationMs('2s').describe('the Retry-After of a 503 (a duration, rounded up to seconds)'),
     WIDGET_TOKEN_SECRET: z
       .string()
@@ -105,6 +106,7 @@ export interface CallEventsConfig {
     produceDeadlineMs: number;
     maxPending: number;
     maxBatch: number;
+    lingerMs: number;
   };
   retryAfterSeconds: number;
   widgetToken: { secret: string; defaultTtlSeconds: number; maxTtlSeconds: number };
@@ -155,6 +157,7 @@ function toConfig(e: z.output<typeof schema>): CallEventsConfig {
       produceDeadlineMs: e.KAFKA_PRODUCE_DEADLINE,
       maxPending: e.KAFKA_MAX_PENDING,
       maxBatch: e.KAFKA_MAX_BATCH,
+      lingerMs: e.KAFKA_LINGER,
     },
     retryAfterSeconds: Math.max(1, seconds(e.RETRY_AFTER)),
     widgetToken: { secret: e.WIDGET_TOKEN_SECRET, defaultTtlSeconds: seconds(e.WIDGET_TOKEN_DEFAULT_TTL), maxTtlSeconds: Math.floor(e.WIDGET_TOKEN_MAX_TTL / 1000) },

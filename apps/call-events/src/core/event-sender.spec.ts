@@ -30,6 +30,33 @@ describe('BatchingSender', () => {
     expect(sender.pending).toBe(0);
   });
 
+  it('with a linger, the first message after an idle spell waits for company; a full batch and what queued during a request do not wait', async () => {
+    jest.useFakeTimers();
+    try {
+      const lingering = new BatchingSender(producer, { ...opts, lingerMs: 5 }, () => ready);
+      producer.mode = 'hold';
+      const a = lingering.send(msg('a'));
+      const b = lingering.send(msg('b'));
+      expect(producer.batches).toHaveLength(0);
+      jest.advanceTimersByTime(4);
+      expect(producer.batches).toHaveLength(0);
+      jest.advanceTimersByTime(1);
+      expect(producer.batches).toHaveLength(1);
+      const c = lingering.send(msg('c'));
+      producer.mode = 'ack';
+      producer.release();
+      await Promise.all([a, b]);
+      expect(producer.batches).toHaveLength(2); // c went at once when a and b were acknowledged, no linger
+      await c;
+      const full = ['d', 'e', 'f'].map((k) => lingering.send(msg(k)));
+      expect(producer.batches).toHaveLength(3); // maxBatch 3 reached: no linger
+      await Promise.all(full);
+      expect(producer.batches.map((x) => x.topicMessages!.map((t) => t.messages.map((m) => m.key).join('')).join('|'))).toEqual(['ab', 'c', 'def']);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('resolves a send only when its request is acknowledged', async () => {
     producer.mode = 'hold';
     let done = false;

@@ -34,6 +34,7 @@ const schema = z
     KAFKA_TOPIC_PARTITIONS: envInt({ min: 1, max: 1000, default: 6 }),
     KAFKA_REPLICATION_FACTOR: envInt({ min: 1, max: 7, default: 1 }),
     KAFKA_PRODUCE_DEADLINE: envDurationMs('10s'),
+    KAFKA_LINGER: envDurationMs('5ms').describe('how long the first message after an idle spell waits for others before its produce request goes (Kafka linger.ms; 0 = none)'),
     KAFKA_SESSION_TIMEOUT: envDurationMs('30s'),
     WIDGET_TOKEN_SECRET: z.string().refine((s) => Buffer.byteLength(s, 'utf8') >= 32, 'too short (at least 32 bytes)').describe('the secret shared with call-events, at least 32 bytes'),
     CORRELATION_WAIT: envDurationMs('2s'),
@@ -89,6 +90,7 @@ export interface GatewayConfig {
     partitions: number;
     replicationFactor: number;
     produceDeadlineMs: number;
+    lingerMs: number;
     sessionTimeoutMs: number;
   };
   widgetTokenSecret: string;
@@ -136,6 +138,7 @@ function toConfig(e: z.output<typeof schema>): GatewayConfig {
       partitions: e.KAFKA_TOPIC_PARTITIONS,
       replicationFactor: e.KAFKA_REPLICATION_FACTOR,
       produceDeadlineMs: e.KAFKA_PRODUCE_DEADLINE,
+      lingerMs: e.KAFKA_LINGER,
       sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT,
     },
     widgetTokenSecret: e.WIDGET_TOKEN_SECRET,

@@ -44,6 +44,25 @@ describe('BatchingProducer', () => {
     expect(done).toEqual(['a', 'b', 'c', 'd']);
   });
 
+  it('with a linger, the first message after an idle spell waits for others, then one request carries them', async () => {
+    jest.useFakeTimers();
+    try {
+      const { producer, requests, pending } = fakeProducer();
+      const bp = new BatchingProducer(producer, { deadlineMs: 10_000, lingerMs: 5 });
+      const a = bp.send('t1', { key: 'a', value: '1' });
+      jest.advanceTimersByTime(3);
+      const b = bp.send('t1', { key: 'b', value: '2' });
+      expect(requests).toHaveLength(0);
+      jest.advanceTimersByTime(2);
+      expect(requests).toHaveLength(1);
+      expect(requests[0]!.topicMessages).toEqual([{ topic: 't1', messages: [{ key: 'a', value: '1' }, { key: 'b', value: '2' }] }]);
+      pending[0]!.resolve();
+      await Promise.all([a, b]);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('rejects every caller of a request the broker failed, and goes on with the next', async () => {
     const { producer, pending, requests } = fakeProducer();
     const bp = new BatchingProducer(producer, { deadlineMs: 10_000 });

@@ -22,17 +22,20 @@ export class BatchingProducer {
 
   constructor(
     private readonly producer: Producer,
-    private readonly opts: { deadlineMs: number; maxBatch?: number },
+    /** lingerMs: how long the first message after an idle spell waits for others (Kafka's linger.ms; 0 = until the end of the turn). */
+    private readonly opts: { deadlineMs: number; maxBatch?: number; lingerMs?: number },
   ) {}
 
   send(topic: string, message: Message): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ topic, message, resolve, reject });
-      // The first send of a turn waits for the turn to end: the messages a consumer's batch
-      // produces in the same turn then share one request instead of two.
+      // The first send after an idle spell waits (at least for the turn to end, at most lingerMs):
+      // the messages of a consumer's batch, and of the batches right behind it, then share a request.
       if (!this.sending) {
         this.sending = true;
-        setImmediate(() => void this.flush());
+        const linger = this.opts.lingerMs ?? 0;
+        if (linger > 0) setTimeout(() => void this.flush(), linger);
+        else setImmediate(() => void this.flush());
       }
     });
   }
