@@ -10,7 +10,8 @@
  *   nx run-many -t build -p call-events,widget-gateway
  *   node -r ./bench/cjs-register.cjs bench/realtime-latency.bench.ts \
  *     [--rates 1000,2000,5000] [--duration 20] [--warmup 3] [--sellers 50] \
- *     [--ingest-seconds 15] [--ingest-concurrency 128] [--partitions 6] [--correlation-wait 0]
+ *     [--ingest-seconds 15] [--ingest-concurrency 128] [--partitions 6] [--correlation-wait 0] \
+ *     [--gateway-env K=V,K=V] [--call-events-env K=V,K=V]   (settings to compare, e.g. KAFKA_LINGER=0)
  *
  * - One call-events and one widget-gateway process, one tenant, one partner API
  *   key, `--sellers` sellers each with its widget's event stream open (Node's
@@ -233,9 +234,13 @@ async function main() {
     await rig.addTenant(tenantId);
     const { key, partnerId } = await rig.apiKey('bench dialer', [tenantId]);
     const env = { LOG_LEVEL: 'warn' };
+    const kv = (o: string) => Object.fromEntries(opt(o, '').split(',').filter(Boolean).map((p) => p.split(/=(.*)/s).slice(0, 2) as [string, string]));
+    const gatewayEnv = kv('gateway-env');
+    const callEventsEnv = kv('call-events-env');
+    if (Object.keys({ ...gatewayEnv, ...callEventsEnv }).length > 0) console.log(`extra settings: widget-gateway ${JSON.stringify(gatewayEnv)}, call-events ${JSON.stringify(callEventsEnv)}`);
     const [callEvents, gateway] = await Promise.all([
-      rig.startCallEvents({ ...env, KAFKA_TOPIC_PARTITIONS: String(partitions) }),
-      rig.startWidgetGateway({ ...env, CORRELATION_WAIT: correlationWait, SSE_MAX_CLIENTS_PER_SELLER: '5', DELIVERY_STREAM_MAXLEN: '100000' }),
+      rig.startCallEvents({ ...env, KAFKA_TOPIC_PARTITIONS: String(partitions), ...callEventsEnv }),
+      rig.startWidgetGateway({ ...env, CORRELATION_WAIT: correlationWait, SSE_MAX_CLIENTS_PER_SELLER: '5', DELIVERY_STREAM_MAXLEN: '100000', ...gatewayEnv }),
     ]);
     const ctx: Ctx = { rig, tenantId, partnerId, sellers: Array.from({ length: sellerCount }, (_, i) => `seller-${i}@contoso.example`), http: poster(callEvents.http, key), sentAt: new Map(), arrived: new Map(), duplicates: 0 };
     for (const sellerId of ctx.sellers) {

@@ -64,6 +64,7 @@ async function main() {
     backoffMaxMs: config.processing.backoffMaxMs,
     maxAgeMs: config.processing.maxAgeMs,
     sessionTimeoutMs: config.kafka.sessionTimeoutMs,
+    fetch: config.kafka.fetch,
     logger,
   };
   const recordings = new RedisRecordingIndex(redis, keys, { ttlMs: config.correlation.ttlMs, subscriber });

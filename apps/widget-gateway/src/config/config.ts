@@ -36,6 +36,8 @@ const schema = z
     KAFKA_PRODUCE_DEADLINE: envDurationMs('10s'),
     KAFKA_LINGER: envDurationMs('5ms').describe('how long the first message after an idle spell waits for others before its produce request goes (Kafka linger.ms; 0 = none)'),
     KAFKA_SESSION_TIMEOUT: envDurationMs('30s'),
+    KAFKA_FETCH_MIN_BYTES: envInt({ min: 1, max: 10_000_000, default: 1 }).describe('bytes a consumer fetch waits for before the broker answers (1 = answer as soon as anything arrived)'),
+    KAFKA_FETCH_MAX_WAIT: envDurationMs('500ms').describe('longest the broker holds a consumer fetch waiting for KAFKA_FETCH_MIN_BYTES'),
     WIDGET_TOKEN_SECRET: z.string().refine((s) => Buffer.byteLength(s, 'utf8') >= 32, 'too short (at least 32 bytes)').describe('the secret shared with call-events, at least 32 bytes'),
     CORRELATION_WAIT: envDurationMs('2s'),
     CORRELATION_TTL: envDurationMs('6h'),
@@ -92,6 +94,7 @@ export interface GatewayConfig {
     produceDeadlineMs: number;
     lingerMs: number;
     sessionTimeoutMs: number;
+    fetch: { minBytes: number; maxWaitMs: number };
   };
   widgetTokenSecret: string;
   correlation: { waitMs: number; ttlMs: number };
@@ -140,6 +143,7 @@ function toConfig(e: z.output<typeof schema>): GatewayConfig {
       produceDeadlineMs: e.KAFKA_PRODUCE_DEADLINE,
       lingerMs: e.KAFKA_LINGER,
       sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT,
+      fetch: { minBytes: e.KAFKA_FETCH_MIN_BYTES, maxWaitMs: e.KAFKA_FETCH_MAX_WAIT },
     },
     widgetTokenSecret: e.WIDGET_TOKEN_SECRET,
     correlation: { waitMs: e.CORRELATION_WAIT, ttlMs: e.CORRELATION_TTL },

@@ -20,6 +20,7 @@ export interface CorrelationServiceOptions {
   maxAttempts: number;
   backoffMaxMs: number;
   sessionTimeoutMs?: number;
+  fetch?: { minBytes: number; maxWaitMs: number };
   /** Events older than this are skipped (0 = never): a replayed backlog must not raise long-gone calls. */
   maxAgeMs: number;
   /** Recording events older than this are useless (the index forgets them then too). */
@@ -52,6 +53,7 @@ export class CorrelationService {
       maxAttempts: opts.maxAttempts,
       backoffMaxMs: opts.backoffMaxMs,
       logger: opts.logger,
+      ...(opts.fetch ? { fetch: opts.fetch } : {}),
       ...(opts.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: opts.sessionTimeoutMs } : {}),
     };
     this.recordingConsumer = new KeyedConsumer({ ...common, groupId: `${opts.groupId}.recordings`, topics: [opts.topics.recordingEvents], handle: (m) => this.onRecording(m) });

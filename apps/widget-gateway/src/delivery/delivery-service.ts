@@ -15,6 +15,7 @@ export interface DeliveryServiceOptions {
   maxAttempts: number;
   backoffMaxMs: number;
   sessionTimeoutMs?: number;
+  fetch?: { minBytes: number; maxWaitMs: number };
   maxAgeMs: number;
   logger: ConsumerLogger;
   now?: () => number;
@@ -40,6 +41,7 @@ export class DeliveryService {
       maxAttempts: opts.maxAttempts,
       backoffMaxMs: opts.backoffMaxMs,
       logger: opts.logger,
+      ...(opts.fetch ? { fetch: opts.fetch } : {}),
       ...(opts.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: opts.sessionTimeoutMs } : {}),
       handle: (m) => this.onWidgetEvent(m),
     });

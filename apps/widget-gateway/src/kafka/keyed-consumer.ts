@@ -26,6 +26,12 @@ export interface KeyedConsumerOptions {
   partitionsConsumedConcurrently?: number;
   /** How long the group waits for a member that stopped answering before its partitions move (default 30 s). */
   sessionTimeoutMs?: number;
+  /**
+   * The fetch the broker answers: at once when `minBytes` are there, else after
+   * `maxWaitMs` (defaults 1 byte, 500 ms: every fetch returns as soon as anything
+   * arrived). A larger minBytes with a short maxWait makes fewer, fuller fetches.
+   */
+  fetch?: { minBytes: number; maxWaitMs: number };
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -119,7 +125,8 @@ export class KeyedConsumer {
     const consumer = opts.kafka.consumer({
       groupId: opts.groupId,
       allowAutoTopicCreation: false,
-      maxWaitTimeInMs: 500,
+      maxWaitTimeInMs: opts.fetch?.maxWaitMs ?? 500,
+      minBytes: opts.fetch?.minBytes ?? 1,
       sessionTimeout,
       heartbeatInterval: Math.min(3000, Math.floor(sessionTimeout / 3)),
       retry: { retries: 10 },
