@@ -131,6 +131,10 @@ interface Ctx {
   sentAt: Map<string, number>;
   /** eventId → latency in ms, when it arrived on its stream. */
   arrived: Map<string, number>;
+  /** eventId → Date.now() when its POST was written (the stream entry id is Redis' clock, in ms, on this machine). */
+  sentWall: Map<string, number>;
+  /** eventId → [POST → appended to the seller's Redis stream (both Kafka hops), appended → on the SSE stream] in ms. */
+  legs: Map<string, [number, number]>;
   /** Arrivals of an id already arrived. */
   duplicates: number;
 }
@@ -167,6 +171,7 @@ async function latencyRun(ctx: Ctx, label: string, rate: number, seconds: number
       const e = event(ctx, label, j);
       const sent = performance.now();
       ctx.sentAt.set(e.eventId, sent);
+      ctx.sentWall.set(e.eventId, Date.now());
       const p = ctx.http.post(e.path, e.body, e.key).then((status) => {
         statuses.set(status, (statuses.get(status) ?? 0) + 1);
         if (status !== 202) return;
@@ -186,11 +191,14 @@ async function latencyRun(ctx: Ctx, label: string, rate: number, seconds: number
   const cpuLine = cpu.read();
   const lat = accepted.map((id) => ctx.arrived.get(id)).filter((v): v is number => v !== undefined).sort((a, b) => a - b);
   acks.sort((a, b) => a - b);
+  const legsOf = (i: 0 | 1) => accepted.map((id) => ctx.legs.get(id)?.[i]).filter((v): v is number => v !== undefined).sort((a, b) => a - b);
+  const [toStream, toWidget] = [legsOf(0), legsOf(1)];
   return (
     `${label}: offered ${rate}/s for ${seconds} s (${n} events, sent in ${sendS.toFixed(1)} s${behindMs > 100 ? `, CLIENT-BOUND: up to ${behindMs.toFixed(0)} ms behind schedule` : ''}); ` +
     `answers ${JSON.stringify(Object.fromEntries(statuses))}; ` +
     `ingest→widget p50 ${ms(percentile(lat, 50))}, p90 ${ms(percentile(lat, 90))}, p99 ${ms(percentile(lat, 99))}, p99.9 ${ms(percentile(lat, 99.9))}, max ${ms(lat[lat.length - 1] ?? NaN)} over ${lat.length} delivered; ` +
     `POST→202 p50 ${ms(percentile(acks, 50))}, p99 ${ms(percentile(acks, 99))}; ` +
+    `legs (ms clocks): POST→stream append p50 ${ms(percentile(toStream, 50))} p99 ${ms(percentile(toStream, 99))}, append→SSE p50 ${ms(percentile(toWidget, 50))} p99 ${ms(percentile(toWidget, 99))}; ` +
     `lost ${accepted.length - lat.length} of ${accepted.length} accepted; ${cpuLine}`
   );
 }
@@ -242,18 +250,24 @@ async function main() {
       rig.startCallEvents({ ...env, KAFKA_TOPIC_PARTITIONS: String(partitions), ...callEventsEnv }),
       rig.startWidgetGateway({ ...env, CORRELATION_WAIT: correlationWait, SSE_MAX_CLIENTS_PER_SELLER: '5', DELIVERY_STREAM_MAXLEN: '100000', ...gatewayEnv }),
     ]);
-    const ctx: Ctx = { rig, tenantId, partnerId, sellers: Array.from({ length: sellerCount }, (_, i) => `seller-${i}@contoso.example`), http: poster(callEvents.http, key), sentAt: new Map(), arrived: new Map(), duplicates: 0 };
+    const ctx: Ctx = { rig, tenantId, partnerId, sellers: Array.from({ length: sellerCount }, (_, i) => `seller-${i}@contoso.example`), http: poster(callEvents.http, key), sentAt: new Map(), arrived: new Map(), sentWall: new Map(), legs: new Map(), duplicates: 0 };
     for (const sellerId of ctx.sellers) {
       const r = await fetch(`${callEvents.http}/v1/widget-tokens`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ tenantId, sellerId }) });
       const { token } = (await r.json()) as { token: string };
       const s = new SseStream(`${gateway.http}/v1/widget/stream?token=${encodeURIComponent(token)}`, {}, {
         onEvent: (e) => {
           const now = performance.now();
+          const wall = Date.now();
           const { eventId } = JSON.parse(e.data) as { eventId: string };
           const sent = ctx.sentAt.get(eventId);
           if (sent === undefined) return;
           if (ctx.arrived.has(eventId)) ctx.duplicates++;
-          else ctx.arrived.set(eventId, now - sent);
+          else {
+            ctx.arrived.set(eventId, now - sent);
+            const appended = Number(/^(\d+)-/.exec(e.id ?? '')?.[1]);
+            const sentWall = ctx.sentWall.get(eventId);
+            if (Number.isFinite(appended) && sentWall !== undefined) ctx.legs.set(eventId, [appended - sentWall, wall - appended]);
+          }
         },
       });
       streams.push(s);

@@ -47,6 +47,8 @@ describe('rtpengine media anchor', () => {
       ['offer', 'call-1', 'atag-b2b', 'atag'],
       ['delete', 'call-1', undefined, undefined],
     ]);
+    // the ports go back at once, not after rtpengine's delete-delay
+    expect(calls.at(-1)?.p['extra']).toEqual({ 'delete delay': 0 });
     expect(session.info()).toEqual({ rtpengineCallId: 'call-1', tags: { a: 'atag', b: 'atag-b2b' }, anchored: true });
   });
 
