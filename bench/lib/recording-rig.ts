@@ -15,6 +15,7 @@
 // Knobs for looking into a run (environment of the benchmark command):
 //   SS_BENCH_KEEP=1                    keep the work folder (logs of every process)
 //   SS_BENCH_APP_LOG=<level>           sip-signaling's LOG_LEVEL (default info, as deployed)
+//   SS_BENCH_APP_NODE_FLAGS=…          more Node flags for sip-signaling, e.g. "--trace-gc" (its log is kept with the rig's)
 //   SS_BENCH_EMULATOR_LOG=<level>      the emulator's LOG_LEVEL (default warn)
 //   SS_BENCH_EMULATOR_NODE_OPTIONS=…   e.g. "--cpu-prof --cpu-prof-dir=/dev/shm/p"
 //                                      (read it with bench/lib/print-profile.ts)
@@ -406,7 +407,8 @@ export class RecordingRig {
       RECORDER_GLOBAL_FALLBACK: 'false',
       ...this.o.appEnv,
     };
-    const args = [...(this.o.appNodeFlags ?? []), '--enable-source-maps', '--import', join(ssDist, 'instrumentation.js'), join(ssDist, 'main.js')];
+    const extraFlags = (process.env['SS_BENCH_APP_NODE_FLAGS'] ?? '').split(/\s+/).filter(Boolean);
+    const args = [...(this.o.appNodeFlags ?? []), ...extraFlags, '--enable-source-maps', '--import', join(ssDist, 'instrumentation.js'), join(ssDist, 'main.js')];
     const t = this.spawnLogged(`sip-signaling-${sipPort}`, process.execPath, args, env, this.o.appIpc);
     const app = { ...t, sipPort, httpPort };
     this.app = app;
