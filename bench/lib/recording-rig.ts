@@ -16,6 +16,7 @@
 //   SS_BENCH_KEEP=1                    keep the work folder (logs of every process)
 //   SS_BENCH_APP_LOG=<level>           sip-signaling's LOG_LEVEL (default info, as deployed)
 //   SS_BENCH_APP_NODE_FLAGS=…          more Node flags for sip-signaling, e.g. "--trace-gc" (its log is kept with the rig's)
+//   SS_BENCH_APP_ENV=K=V,K=V           more (or other) variables for sip-signaling, to compare settings
 //   SS_BENCH_EMULATOR_LOG=<level>      the emulator's LOG_LEVEL (default warn)
 //   SS_BENCH_EMULATOR_NODE_OPTIONS=…   e.g. "--cpu-prof --cpu-prof-dir=/dev/shm/p"
 //                                      (read it with bench/lib/print-profile.ts)
@@ -406,6 +407,8 @@ export class RecordingRig {
       RECORDER_HOST_OVERRIDES: this.recorderOverrides(),
       RECORDER_GLOBAL_FALLBACK: 'false',
       ...this.o.appEnv,
+      // SS_BENCH_APP_ENV="K=V,K=V": settings to compare (e.g. SIP_T1=100ms)
+      ...Object.fromEntries((process.env['SS_BENCH_APP_ENV'] ?? '').split(',').filter(Boolean).map((kv) => kv.split(/=(.*)/s).slice(0, 2) as [string, string])),
     };
     const extraFlags = (process.env['SS_BENCH_APP_NODE_FLAGS'] ?? '').split(/\s+/).filter(Boolean);
     const args = [...(this.o.appNodeFlags ?? []), ...extraFlags, '--enable-source-maps', '--import', join(ssDist, 'instrumentation.js'), join(ssDist, 'main.js')];

@@ -184,6 +184,11 @@ imagePullSecrets:
 {{- end }}
 - name: REDIS_KEY_PREFIX
   value: {{ $r.keyPrefix | quote }}
+{{- if $r.caSecretName }}
+{{- /* Node adds these CAs to its own for every TLS connection at start: how ioredis trusts a private CA */}}
+- name: NODE_EXTRA_CA_CERTS
+  value: /etc/ci-connector/redis-ca/ca.crt
+{{- end }}
 {{- end -}}
 
 {{/* Variables every service reads: LOG_LEVEL, REGION, metrics, OpenTelemetry. Usage: dict "root" $ "values" <component values> */}}
@@ -208,7 +213,7 @@ imagePullSecrets:
 {{/*
 KAFKA_BROKERS, the topic-creation settings, and TLS and SASL to the brokers
 (libs/platform/kafka kafka-security.ts, the same variables in every service): the
-CA and the client certificate as files from Secret volumes (ci-connector.volumes.kafka),
+CA and the client certificate as files from Secret volumes (ci-connector.volumes.brokers),
 the SASL password by secretKeyRef.
 */}}
 {{- define "ci-connector.env.kafka" -}}
@@ -251,7 +256,12 @@ the SASL password by secretKeyRef.
 {{- end -}}
 
 {{/* The brokers' CA and the client certificate, read-only (with kafka.tls.enabled). */}}
-{{- define "ci-connector.volumeMounts.kafka" -}}
+{{- define "ci-connector.volumeMounts.brokers" -}}
+{{- if .Values.redis.caSecretName }}
+- name: redis-ca
+  mountPath: /etc/ci-connector/redis-ca
+  readOnly: true
+{{- end }}
 {{- $tls := .Values.kafka.tls -}}
 {{- if $tls.enabled }}
 {{- if $tls.caSecretName }}
@@ -267,7 +277,16 @@ the SASL password by secretKeyRef.
 {{- end }}
 {{- end -}}
 
-{{- define "ci-connector.volumes.kafka" -}}
+{{- define "ci-connector.volumes.brokers" -}}
+{{- if .Values.redis.caSecretName }}
+- name: redis-ca
+  secret:
+    secretName: {{ .Values.redis.caSecretName }}
+    defaultMode: 288
+    items:
+      - key: {{ .Values.redis.caKey }}
+        path: ca.crt
+{{- end }}
 {{- $tls := .Values.kafka.tls -}}
 {{- if $tls.enabled }}
 {{- if $tls.caSecretName }}

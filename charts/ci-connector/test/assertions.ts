@@ -11,7 +11,7 @@ export const APPS = ['registration-service', 'policy-sync-worker', 'sip-signalin
 export type App = (typeof APPS)[number];
 
 // Node reads NODE_OPTIONS itself; every other variable must be one the app reads.
-const NODE_VARIABLES = ['NODE_OPTIONS'];
+const NODE_VARIABLES = ['NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS'];
 
 interface EnvVar {
   name: string;

@@ -26,7 +26,7 @@ const configKeys = (app: App) => Object.keys(schema.properties[VALUES_KEY[app]]?
 // comes by secretKeyRef as KAFKA_SASL_PASSWORD (the apps refuse it set both ways).
 const NOT_SET = ['KAFKA_SASL_PASSWORD_FILE'];
 
-type Container = { name: string; env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[]; args?: string[]; ports?: { name: string; containerPort: number; protocol?: string }[] };
+type Container = { name: string; env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[]; args?: string[]; ports?: { name: string; containerPort: number; protocol?: string }[]; volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[] };
 const container = (objects: KubeObject[], component: string) => podSpec(workload(objects, component) as KubeObject)?.containers.find((c) => c.name === component) as Container;
 
 describe('every feature on', () => {
@@ -362,5 +362,23 @@ describe('Kafka TLS and SASL', () => {
     expect(occurrences(strimzi.objects, 'ci-connector-cluster-ca-cert')).toEqual(perApp('Deployment spec.template.spec.volumes[].secret.secretName'));
     expect(secretsProblems(strimzi.objects)).toEqual([]);
     expect(find(strimzi.objects, 'Secret')).toEqual([]);
+  });
+});
+
+describe('a private Redis CA', () => {
+  it("mounts it in every service that uses Redis and hands it to Node (NODE_EXTRA_CA_CERTS, which ioredis' TLS uses); nothing by default", () => {
+    const r = template({ values: [REGION_FILE], set: ['redis.caSecretName=redis-private-ca', 'redis.caKey=ca.pem'] });
+    expect(r.stderr).toBe('');
+    expect(r.objects.flatMap(validateObject)).toEqual([]);
+    expect(chartProblems(r.objects)).toEqual([]);
+    const plain = template({ values: [REGION_FILE] }).objects;
+    for (const app of APPS.filter((a) => appVariables(a).includes('REDIS_URL'))) {
+      expect(envOf(r.objects, app).get('NODE_EXTRA_CA_CERTS')).toEqual({ name: 'NODE_EXTRA_CA_CERTS', value: '/etc/ci-connector/redis-ca/ca.crt' });
+      const c = container(r.objects, app);
+      expect(c.volumeMounts).toContainEqual({ name: 'redis-ca', mountPath: '/etc/ci-connector/redis-ca', readOnly: true });
+      const volumes = (podSpec(workload(r.objects, app) as KubeObject)?.volumes ?? []) as { name: string; secret?: unknown }[];
+      expect(volumes.find((v) => v.name === 'redis-ca')).toEqual({ name: 'redis-ca', secret: { secretName: 'redis-private-ca', defaultMode: 288, items: [{ key: 'ca.pem', path: 'ca.crt' }] } });
+      expect(envOf(plain, app).has('NODE_EXTRA_CA_CERTS')).toBe(false);
+    }
   });
 });
