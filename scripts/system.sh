@@ -18,8 +18,9 @@ run=$work/run
 mkdir -p "$run"
 
 # The services this script runs: name, HTTP port variable and default.
-services=("skeleton:SKELETON_HTTP_PORT:18080" "registration-service:REGISTRATION_HTTP_PORT:18081" "policy-sync-worker:POLICY_SYNC_HTTP_PORT:18083" "sip-signaling:SIP_SIGNALING_HTTP_PORT:18084")
+services=("skeleton:SKELETON_HTTP_PORT:18080" "registration-service:REGISTRATION_HTTP_PORT:18081" "policy-sync-worker:POLICY_SYNC_HTTP_PORT:18083" "sip-signaling:SIP_SIGNALING_HTTP_PORT:18084" "call-events:CALL_EVENTS_HTTP_PORT:18082" "widget-gateway:WIDGET_GATEWAY_HTTP_PORT:18086")
 registration_grpc_port=${REGISTRATION_GRPC_PORT:-18051}
+call_events_grpc_port=${CALL_EVENTS_GRPC_PORT:-18052}
 # sip-signaling's SIP listener (UDP and TCP), and where the demo's seller phone
 # (a sipp UAS, the demo tenant's nextHop) answers.
 sip_port=${SIP_SIGNALING_SIP_PORT:-15060}
@@ -119,6 +120,10 @@ svc_env() {
       "RECORDING_TLS_CERT_FILE=$emu_certs/carrier.pem" "RECORDING_TLS_KEY_FILE=$emu_certs/carrier-key.pem" \
       "RECORDING_TLS_CA_FILE=$emu_certs/ca.pem" "RECORDING_SRC_DOMAIN=sbc.carrier.example" \
       "RECORDER_HOST_OVERRIDES=*=127.0.0.1:$emu_sip_port" ;;
+    # Real-time events: partner dialers post to call-events (REST and gRPC), the sellers'
+    # widgets read widget-gateway's event streams.
+    call-events) printf '%s\n' "GRPC_HOST=127.0.0.1" "GRPC_PORT=$call_events_grpc_port" "WIDGET_TOKEN_SECRET=$(widget_token_secret)" ;;
+    widget-gateway) printf '%s\n' "WIDGET_TOKEN_SECRET=$(widget_token_secret)" ;;
   esac
 }
 
@@ -140,6 +145,13 @@ JSON
 }
 
 # The bootstrap admin API key of registration-service: made once, kept (0600) in $run.
+# The secret call-events signs the sellers' widget tokens with and widget-gateway checks them by.
+widget_token_secret() {
+  local f=$run/widget-token-secret
+  [ -s "$f" ] || (umask 077; head -c 48 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' > "$f")
+  cat "$f"
+}
+
 admin_key() {
   local f=$run/admin-api-key
   [ -s "$f" ] || (umask 077; head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' > "$f")
@@ -283,7 +295,10 @@ case "${1:-up}" in
     printf '  %-22s %s\n' "  registration gRPC" "127.0.0.1:$registration_grpc_port (ci_connector.registration.v1.TenantService)" \
       "  admin API key" "$run/admin-api-key  (Authorization: Bearer \$(cat $run/admin-api-key))" \
       "  SIP (the trunk)" "sip:127.0.0.1:$sip_port (UDP, TCP); tenants: $run/sip-signaling-tenants.json" \
-      "  calls, drain" "http://127.0.0.1:$(port_of "${services[3]}")/calls, /drain"
+      "  calls, drain" "http://127.0.0.1:$(port_of "${services[3]}")/calls, /drain" \
+      "  call events" "POST http://127.0.0.1:$(port_of "${services[4]}")/v1/calls/{callId}/started|ended (API docs /docs); gRPC 127.0.0.1:$call_events_grpc_port" \
+      "  widget streams" "http://127.0.0.1:$(port_of "${services[5]}")/v1/widget/stream?token=… (tokens: POST /v1/widget-tokens on call-events)" \
+      "  metrics" "GET /metrics on each service's HTTP port + 1000 (e.g. http://127.0.0.1:$(( $(port_of "${services[3]}") + 1000 ))/metrics)"
     emu_endpoints
     if stack_ours; then echo "  (the local stack was started by this script: down stops it too)"; else echo "  (the local stack was already running: down leaves it running)"; fi
     if [ "$demo" = 1 ] && [ -n "${CI_EMULATOR_CONFIG:-}" ]; then
