@@ -83,7 +83,7 @@ build_one() { # app base version revision
     podman image inspect --format '{{.Id}}' "$base"
     printf '%s %s\n' "$version" "$rev"
   } | sha256sum | cut -d' ' -f1)"
-  if [[ -z "$force" ]] && image_exists "$image" && [[ "$(image_label "$image" "$INPUTS_LABEL")" == "$inputs" ]]; then
+  if image_current "$image" "$INPUTS_LABEL" "$inputs"; then
     RESULTS+=("$(printf '%-22s %-7s %6s s %5s MB' "$app" reused "$(since "$t0")" "$(image_size_mb "$image")")")
     return 0
   fi
@@ -125,7 +125,7 @@ build_third_party() { # name base
     podman image inspect --format '{{.Id}}' "$base"
     printf '%s %s\n' "$pkg_version" "$rev"
   } | sha256sum | cut -d' ' -f1)"
-  if [[ -z "$force" ]] && image_exists "$image" && [[ "$(image_label "$image" "$INPUTS_LABEL")" == "$inputs" ]]; then
+  if image_current "$image" "$INPUTS_LABEL" "$inputs"; then
     RESULTS+=("$(printf '%-22s %-7s %6s s %5s MB' "$name" reused "$(since "$t0")" "$(image_size_mb "$image")")")
     return 0
   fi

@@ -19,16 +19,7 @@ shopt -s inherit_errexit
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
-force=
-case "${1:-}" in
-  "") ;;
-  --force) force=1 ;;
-  -h | --help)
-    sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
-    exit 0
-    ;;
-  *) die "unknown option: $1 (only --force)" 2 ;;
-esac
+parse_force_option "$@"
 
 INPUTS_LABEL=io.ci-connector.base.inputs
 # Packages whose files go into the image (their versions are inputs of the cache key).
@@ -106,7 +97,7 @@ main() {
   ensure_tools
   ensure_node
   digest="$(inputs_digest)"
-  if [[ -z "$force" ]] && image_exists "$BASE_IMAGE" && [[ "$(image_label "$BASE_IMAGE" "$INPUTS_LABEL")" == "$digest" ]]; then
+  if image_current "$BASE_IMAGE" "$INPUTS_LABEL" "$digest"; then
     log "base: $BASE_IMAGE is up to date (inputs ${digest:0:12})"
     return 0
   fi

@@ -93,3 +93,23 @@ image_exists() { podman image exists "$1" 2>/dev/null; }
 image_label() { # image label
   podman image inspect --format "{{ index .Labels \"$2\" }}" "$1" 2>/dev/null || true
 }
+
+# image_current <image> <label> <digest>: the image exists, was built from these inputs
+# (its <label> holds <digest>), and no --force asked for a rebuild ($force empty).
+image_current() {
+  [[ -z "${force:-}" ]] && image_exists "$1" && [[ "$(image_label "$1" "$2")" == "$3" ]]
+}
+
+# The base scripts' only option: --force (or --help: the script's header comment).
+parse_force_option() { # "$@" of the script; sets force
+  force=
+  case "${1:-}" in
+    "") ;;
+    --force) force=1 ;;
+    -h | --help)
+      sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+      exit 0
+      ;;
+    *) die "unknown option: $1 (only --force)" 2 ;;
+  esac
+}
