@@ -128,6 +128,8 @@ describe('the TLS trunk listener behind Kamailio (mutual TLS)', () => {
     const call = lastCallIn();
     expect(call.source).toMatch(/^tls:127\.0\.0\.1:\d+$/);
     expect(call.tlsPeer).toBe('CN=sbc.carrier.example,O=Example Carrier');
+    // The log line arrives through sip-signaling's asynchronous stdout: wait for it, then assert it.
+    await waitFor('sip-signaling to log the call ended', () => /"callId":"TLS-1".*"msg":"call ended"/.test(app.output()), 10_000, 50).catch(() => undefined);
     expect(app.output()).toMatch(/"callId":"TLS-1".*"msg":"call ended"/);
     // Kamailio got every response (to the INVITE, to the caller's BYE) over the connection it opened
     // (RFC 3261 §18.2.2): sip-signaling has no client certificate Kamailio would take for a connection of its own.
