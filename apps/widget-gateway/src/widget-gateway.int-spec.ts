@@ -139,7 +139,7 @@ async function startGateway(env: Record<string, string> = {}): Promise<Gateway> 
       WIDGET_TOKEN_SECRET: SECRET,
       SSE_HEARTBEAT: '1s',
       // Room for the test to see a call.started waiting before it sends the recording.
-      CORRELATION_WAIT: '4s',
+      CORRELATION_WAIT: '8s', // a loaded CI machine once took over 4 s to note a recording
       // A killed replica's partitions move on after this (the broker's minimum).
       KAFKA_SESSION_TIMEOUT: '6s',
       CORS_ORIGINS: 'https://*.crm.dynamics.com,https://widget.dialer.example',
