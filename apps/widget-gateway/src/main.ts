@@ -16,7 +16,7 @@ import { KafkaDeadLetterSink } from './kafka/dead-letter';
 import { retryDelay } from './kafka/keyed-consumer';
 import { GatewayKeys } from './redis/gateway-keys';
 import { Correlator } from './correlation/correlator';
-import { CorrelationService } from './correlation/correlation-service';
+import { CorrelationService, StreamSink, TopicSink } from './correlation/correlation-service';
 import { RedisRecordingIndex } from './correlation/recording-index';
 import { RedisCorrelationStore } from './correlation/correlation-store';
 import { DeliveryService } from './delivery/delivery-service';
@@ -69,6 +69,7 @@ async function main() {
   };
   const recordings = new RedisRecordingIndex(redis, keys, { ttlMs: config.correlation.ttlMs, subscriber });
   const store = new RedisCorrelationStore(redis, keys, config.correlation.ttlMs);
+  const streams = new MeteredSellerStreams(metrics, redis, keys, config.delivery);
   const correlation = new CorrelationService({
     ...processing,
     kafka,
@@ -76,10 +77,10 @@ async function main() {
     topics,
     correlator: new Correlator({ recordings, store, waitMs: config.correlation.waitMs }),
     recordings,
-    producer: batching,
+    sink: config.delivery.route === 'direct' ? new StreamSink(streams) : new TopicSink(batching, topics.widgetEvents),
     recordingTtlMs: config.correlation.ttlMs,
   });
-  const streams = new MeteredSellerStreams(metrics, redis, keys, config.delivery);
+  // Runs in both routes: with WIDGET_DELIVERY=direct it delivers what other producers put on the widget-events topic.
   const delivery = new DeliveryService({ ...processing, kafka, groupId: config.kafka.deliveryGroup, topic: topics.widgetEvents, streams });
   const hub = new SseHub(streams, new StreamNotifier(subscriber, logger), config.sse, logger);
   metrics.observe({ correlation, delivery, hub });
@@ -138,7 +139,7 @@ async function main() {
       await correlation.start();
       await delivery.start();
       startError = undefined;
-      logger.info({ topics, correlationGroup: config.kafka.correlationGroup, deliveryGroup: config.kafka.deliveryGroup }, 'consumers started');
+      logger.info({ topics, widgetDelivery: config.delivery.route, correlationGroup: config.kafka.correlationGroup, deliveryGroup: config.kafka.deliveryGroup }, 'consumers started');
       return;
     } catch (err) {
       startError = `not started yet: ${err instanceof Error ? err.message : String(err)}`;

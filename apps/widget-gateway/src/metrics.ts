@@ -40,14 +40,15 @@ export class WidgetGatewayMetrics {
 
   /** The counters the services keep, read at scrape time. */
   observe(d: {
-    correlation: { readonly stats: { produced: number; correlated: number; staleSkipped: number; dialerEvents: ConsumerTotals; recordingEvents: ConsumerTotals } };
+    correlation: { readonly stats: { produced: number; duplicates?: number; correlated: number; staleSkipped: number; dialerEvents: ConsumerTotals; recordingEvents: ConsumerTotals } };
     delivery: { readonly stats: ConsumerTotals & { duplicates: number; staleSkipped: number } };
     hub: { readonly stats: { clients: number; replaced: number; slowDropped: number; expired: number } };
   }): void {
     const { registry } = this;
     registry.observe(M.produced, () => d.correlation.stats.produced);
     registry.observe(M.correlated, () => d.correlation.stats.correlated);
-    registry.observe(M.duplicates, () => d.delivery.stats.duplicates);
+    // Dropped as delivered already: by correlation (WIDGET_DELIVERY=direct) and by the delivery consumer.
+    registry.observe(M.duplicates, () => (d.correlation.stats.duplicates ?? 0) + d.delivery.stats.duplicates);
     registry.observe(M.staleSkipped, () => [
       [{ stage: 'correlation' }, d.correlation.stats.staleSkipped],
       [{ stage: 'delivery' }, d.delivery.stats.staleSkipped],

@@ -9,6 +9,7 @@ import { createIdempotentProducer, createKafka, ensureTopics, produce } from '@c
 import {
   callEventId,
   decodeRecordingControl,
+  decodeWidgetEvent,
   encodeDialerCallEvent,
   encodeRecordingEvent,
   encodeWidgetEvent,
@@ -62,6 +63,7 @@ let gw: Gateway;
 const clients: SseTestClient[] = [];
 const deadLetters: { key: string | undefined; value: string | undefined; headers: Record<string, string> }[] = [];
 const controls: { key: string | undefined; command: RecordingControlV1 }[] = [];
+const widgetTopic: { key: string | undefined; eventId: string; headers: Record<string, string> }[] = [];
 const readers: Consumer[] = [];
 
 function token(tenantId: string, sellerId: string, expInSeconds = 3600): string {
@@ -142,6 +144,9 @@ async function startGateway(env: Record<string, string> = {}): Promise<Gateway> 
       CORRELATION_WAIT: '8s', // a loaded CI machine once took over 4 s to note a recording
       // A killed replica's partitions move on after this (the broker's minimum).
       KAFKA_SESSION_TIMEOUT: '6s',
+      // Room in the seller's stream for the kill test's burst of 1,000 events to one seller: the widget's
+      // stream reads lag the appends of a burst, and the default (200) keeps only a resume window.
+      DELIVERY_STREAM_MAXLEN: '5000',
       CORS_ORIGINS: 'https://*.crm.dynamics.com,https://widget.dialer.example',
       ...env,
     },
@@ -215,6 +220,15 @@ beforeAll(async () => {
   redis = createRedisClient({ url: stack.redisUrl, connectionName: `wg-int-${run}`, commandTimeoutMs: 5000 });
   await reader(topics.deadLetter, (m) => deadLetters.push({ key: m.key, value: m.value?.toString(), headers: headerText(m.headers) }));
   await reader(topics.recordingControl, (m) => controls.push({ key: m.key, command: decodeRecordingControl(m.value) }));
+  // The poison test puts undecodable messages there too.
+  const eventIdOf = (value: Buffer | null) => {
+    try {
+      return decodeWidgetEvent(value).eventId;
+    } catch {
+      return '(undecodable)';
+    }
+  };
+  await reader(topics.widgetEvents, (m) => widgetTopic.push({ key: m.key, eventId: eventIdOf(m.value), headers: headerText(m.headers) }));
   gw = await startGateway();
 }, 120_000);
 
@@ -356,7 +370,9 @@ describe('widget-gateway against the real Kafka and Redis', () => {
     await produce(producer, topics.widgetEvents, [wm, wm], { deadlineMs: 10_000 });
     const sentinel = dialerEvent('call.ended', T1, seller, `CA-${run}-dup-sentinel`);
     await postDialer(sentinel);
-    await until('the sentinel', () => eventIds(erin).includes(sentinel.eventId));
+    // The widget event produced to the topic comes through the delivery consumer, the dialer events straight from correlation: either may be first.
+    await until('the sentinel and the widget event', () => eventIds(erin).includes(sentinel.eventId) && eventIds(erin).includes(widgetEvent.eventId));
+    await until('the widget event read twice from its topic', () => widgetTopic.filter((m) => m.eventId === widgetEvent.eventId).length === 2);
     const ids = eventIds(erin);
     expect(ids.filter((x) => x === twice.eventId)).toHaveLength(1);
     expect(ids.filter((x) => x === widgetEvent.eventId)).toHaveLength(1);
@@ -481,6 +497,34 @@ describe('widget-gateway against the real Kafka and Redis', () => {
     expect(new Set(got).size).toBe(n + 1);
     expect(got.filter((id) => id !== sentinel.eventId).sort()).toEqual(events.map((e) => e.eventId).sort());
   }, 120_000);
+
+  it('with WIDGET_DELIVERY=direct writes nothing to the widget-events topic; with =topic goes through it, keyed <tenant>/<seller>, each event once', async () => {
+    // Everything so far went straight to the streams: the topic holds only what the tests produced to it themselves.
+    expect(widgetTopic.length).toBeGreaterThan(0);
+    expect(widgetTopic.map((m) => m.eventId).every((id) => id === callEventId(PARTNER, `direct-${run}`) || id === '(undecodable)')).toBe(true);
+    expect(await gw.stop()).toBe(0);
+    gw = await startGateway({ WIDGET_DELIVERY: 'topic' });
+    const seller = 'ivan@fabrikam.example';
+    const ivan = await openStream(T1, seller);
+    const started = dialerEvent('call.started', T1, seller, `CA-${run}-topic`);
+    const ended = dialerEvent('call.ended', T1, seller, `CA-${run}-topic`);
+    await postDialer(started);
+    await postDialer(ended);
+    await postDialer(ended);
+    const sentinel = dialerEvent('call.ended', T1, seller, `CA-${run}-topic-sentinel`);
+    await postDialer(sentinel);
+    // The dialer event produced twice is two messages on the topic (correlation ran twice); the stream takes it once.
+    const mine = [started.eventId, ended.eventId, sentinel.eventId];
+    const onTopic = () => widgetTopic.filter((m) => mine.includes(m.eventId));
+    await until('the four widget events on their topic', () => onTopic().length >= 4);
+    await until('the sentinel at the widget', () => eventIds(ivan).includes(sentinel.eventId) && eventIds(ivan).includes(ended.eventId));
+    // The call's own events in order (one partition); the sentinel, another call, may come before or after them.
+    expect(eventIds(ivan).filter((id) => id !== sentinel.eventId)).toEqual([started.eventId, ended.eventId]);
+    expect(eventIds(ivan).filter((id) => id === sentinel.eventId)).toHaveLength(1);
+    expect(onTopic().map((m) => m.eventId).filter((id) => id !== sentinel.eventId)).toEqual([started.eventId, ended.eventId, ended.eventId]);
+    expect(onTopic().every((m) => m.key === widgetKey(T1, seller) && m.headers['x-event-id'] === m.eventId)).toBe(true);
+    expect((await readiness()).checks['delivery']).toMatchObject({ ok: true, duplicates: 1 });
+  });
 
   it('on SIGTERM ends the event streams and exits 0', async () => {
     const open = await openStream(T1, 'gina@fabrikam.example');

@@ -20,7 +20,7 @@ describe('widget-gateway configuration', () => {
     });
     expect(c.correlation).toEqual({ waitMs: 2000, ttlMs: 6 * 3600_000 });
     expect(c.processing).toEqual({ maxAttempts: 3, backoffMaxMs: 5000, maxAgeMs: 600_000 });
-    expect(c.delivery).toEqual({ maxLen: 200, streamTtlMs: 3600_000, dedupeTtlMs: 3600_000 });
+    expect(c.delivery).toEqual({ route: 'direct', maxLen: 200, streamTtlMs: 3600_000, dedupeTtlMs: 3600_000 });
     expect(c.sse).toEqual({ heartbeatMs: 15_000, retryMs: 2000, replayWindowMs: 30_000, maxClients: 10_000, maxClientsPerSeller: 5 });
     expect(c.corsOrigins).toEqual([]);
     expect(c.redis.prefix).toBe('cic:');

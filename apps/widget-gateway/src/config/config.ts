@@ -39,6 +39,10 @@ const schema = z
     KAFKA_FETCH_MIN_BYTES: envInt({ min: 1, max: 10_000_000, default: 1 }).describe('bytes a consumer fetch waits for before the broker answers (1 = answer as soon as anything arrived)'),
     KAFKA_FETCH_MAX_WAIT: envDurationMs('500ms').describe('longest the broker holds a consumer fetch waiting for KAFKA_FETCH_MIN_BYTES'),
     WIDGET_TOKEN_SECRET: z.string().refine((s) => Buffer.byteLength(s, 'utf8') >= 32, 'too short (at least 32 bytes)').describe('the secret shared with call-events, at least 32 bytes'),
+    WIDGET_DELIVERY: z
+      .enum(['direct', 'topic'], { message: "not 'direct' or 'topic'" })
+      .default('direct')
+      .describe("direct: correlation appends each widget event to the seller's stream itself (one Kafka hop); topic: through KAFKA_WIDGET_EVENTS_TOPIC and the delivery consumer (two hops)"),
     CORRELATION_WAIT: envDurationMs('2s'),
     CORRELATION_TTL: envDurationMs('6h'),
     EVENT_MAX_AGE: envDurationMs('10m'),
@@ -99,7 +103,13 @@ export interface GatewayConfig {
   widgetTokenSecret: string;
   correlation: { waitMs: number; ttlMs: number };
   processing: { maxAttempts: number; backoffMaxMs: number; maxAgeMs: number };
-  delivery: { maxLen: number; streamTtlMs: number; dedupeTtlMs: number };
+  delivery: {
+    /** direct: correlation appends to the seller's stream; topic: correlation → ci.widget-events.v1 → the delivery consumer. */
+    route: 'direct' | 'topic';
+    maxLen: number;
+    streamTtlMs: number;
+    dedupeTtlMs: number;
+  };
   sse: { heartbeatMs: number; retryMs: number; replayWindowMs: number; maxClients: number; maxClientsPerSeller: number };
   corsOrigins: string[];
   telemetry: { otlpTracesEndpoint?: string; sampleRatio: number };
@@ -148,7 +158,7 @@ function toConfig(e: z.output<typeof schema>): GatewayConfig {
     widgetTokenSecret: e.WIDGET_TOKEN_SECRET,
     correlation: { waitMs: e.CORRELATION_WAIT, ttlMs: e.CORRELATION_TTL },
     processing: { maxAttempts: e.PROCESSING_MAX_ATTEMPTS, backoffMaxMs: e.RETRY_BACKOFF_MAX, maxAgeMs: e.EVENT_MAX_AGE },
-    delivery: { maxLen: e.DELIVERY_STREAM_MAXLEN, streamTtlMs: e.DELIVERY_STREAM_TTL, dedupeTtlMs: e.DELIVERY_DEDUPE_TTL },
+    delivery: { route: e.WIDGET_DELIVERY, maxLen: e.DELIVERY_STREAM_MAXLEN, streamTtlMs: e.DELIVERY_STREAM_TTL, dedupeTtlMs: e.DELIVERY_DEDUPE_TTL },
     sse: {
       heartbeatMs: e.SSE_HEARTBEAT,
       retryMs: e.SSE_RETRY,

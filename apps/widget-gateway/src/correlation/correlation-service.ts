@@ -1,5 +1,5 @@
 import type { Kafka } from 'kafkajs';
-import { decodeDialerCallEvent, decodeRecordingEvent, encodeWidgetEvent, widgetKey } from '@ci-connector/events';
+import { decodeDialerCallEvent, decodeRecordingEvent, encodeWidgetEvent, widgetKey, type WidgetEventV1 } from '@ci-connector/events';
 import type { BatchingProducer } from '../kafka/batching-producer';
 import type { DeadLetterSink, InboundMessage } from '../kafka/dead-letter';
 import { KeyedConsumer, type ConsumerLogger, type ConsumerStats } from '../kafka/keyed-consumer';
@@ -8,14 +8,47 @@ import type { Correlator } from './correlator';
 import type { RedisRecordingIndex } from './recording-index';
 import { tooOld } from './widget-event';
 
+/**
+ * Where correlation puts a widget event once it is built. Resolves once the
+ * event is durably there (so the dialer event's offset may be committed):
+ * `delivered` (on the seller's stream), `duplicate` (that event id was on it
+ * already) or `produced` (on the widget-events topic, for the delivery consumer).
+ */
+export interface WidgetEventSink {
+  put(event: WidgetEventV1, encoded: Buffer): Promise<'delivered' | 'duplicate' | 'produced'>;
+}
+
+/** WIDGET_DELIVERY=direct: straight onto the seller's Redis stream (idempotent by event id). */
+export class StreamSink implements WidgetEventSink {
+  constructor(private readonly streams: { append(e: WidgetEventV1): Promise<string | undefined> }) {}
+
+  async put(event: WidgetEventV1): Promise<'delivered' | 'duplicate'> {
+    return (await this.streams.append(event)) === undefined ? 'duplicate' : 'delivered';
+  }
+}
+
+/** WIDGET_DELIVERY=topic: onto `ci.widget-events.v1` (key `<tenantId>/<sellerId>`), for the delivery consumer. */
+export class TopicSink implements WidgetEventSink {
+  constructor(
+    private readonly producer: Pick<BatchingProducer, 'send'>,
+    private readonly topic: string,
+  ) {}
+
+  async put(event: WidgetEventV1, encoded: Buffer): Promise<'produced'> {
+    await this.producer.send(this.topic, { key: widgetKey(event.tenantId, event.sellerId), value: encoded, headers: { 'x-event-id': event.eventId } });
+    return 'produced';
+  }
+}
+
 export interface CorrelationServiceOptions {
   kafka: Kafka;
   /** The dialer events' group; the recordings are read in `<group>.recordings`. */
   groupId: string;
-  topics: { callEvents: string; recordingEvents: string; widgetEvents: string };
+  topics: { callEvents: string; recordingEvents: string };
   correlator: Correlator;
   recordings: RedisRecordingIndex;
-  producer: BatchingProducer;
+  /** Where the widget events go: the sellers' streams (StreamSink) or the widget-events topic (TopicSink). */
+  sink: WidgetEventSink;
   deadLetters: DeadLetterSink;
   maxAttempts: number;
   backoffMaxMs: number;
@@ -31,7 +64,12 @@ export interface CorrelationServiceOptions {
 
 /**
  * Correlation: `ci.call-events.v1` joined with `ci.recording.events.v1` into
- * `ci.widget-events.v1` (key `<tenantId>/<sellerId>`).
+ * widget events, put on the seller's stream straight away (WIDGET_DELIVERY=direct,
+ * the default: one Kafka hop from the dialer's POST to the widget) or produced to
+ * `ci.widget-events.v1` (key `<tenantId>/<sellerId>`) for the delivery consumer
+ * (WIDGET_DELIVERY=topic). Either way a dialer event's offset is committed only
+ * once its widget event is there, and the stream takes an event id once, so a
+ * redelivered dialer event is not raised twice.
  *
  * Two members, not one: a kafkajs consumer fetches again only once every batch
  * of its last fetch is processed, so a call.started waiting for its lagging
@@ -43,7 +81,7 @@ export class CorrelationService {
   readonly dialerConsumer: KeyedConsumer;
   readonly recordingConsumer: KeyedConsumer;
   private readonly now: () => number;
-  private readonly counters = { produced: 0, correlated: 0, waited: 0, staleSkipped: 0, recordingsNoted: 0, recordingsStale: 0 };
+  private readonly counters = { produced: 0, delivered: 0, duplicates: 0, correlated: 0, waited: 0, staleSkipped: 0, recordingsNoted: 0, recordingsStale: 0 };
 
   constructor(private readonly opts: CorrelationServiceOptions) {
     this.now = opts.now ?? Date.now;
@@ -111,10 +149,12 @@ export class CorrelationService {
     } catch (err) {
       throw new PoisonMessageError(`cannot build the widget event: ${err instanceof Error ? err.message : String(err)}`);
     }
-    await this.opts.producer.send(this.opts.topics.widgetEvents, { key: widgetKey(event.tenantId, event.sellerId), value, headers: { 'x-event-id': event.eventId } });
-    this.counters.produced++;
+    const outcome = await this.opts.sink.put(event, value);
+    if (outcome === 'produced') this.counters.produced++;
+    else if (outcome === 'delivered') this.counters.delivered++;
+    else this.counters.duplicates++;
     if (correlated) this.counters.correlated++;
     if (waited) this.counters.waited++;
-    this.opts.logger.debug?.({ eventId: event.eventId, tenantId: event.tenantId, callId: event.payload.callId, dialerCallId: dialer.callId, name: event.name, correlated, waited }, 'widget event produced');
+    this.opts.logger.debug?.({ eventId: event.eventId, tenantId: event.tenantId, callId: event.payload.callId, dialerCallId: dialer.callId, name: event.name, correlated, waited, outcome }, `widget event ${outcome}`);
   }
 }

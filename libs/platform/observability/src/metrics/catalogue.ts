@@ -109,7 +109,7 @@ export const WIDGET_GATEWAY_METRICS = {
     labels: [],
     buckets: LAG_BUCKETS,
   }),
-  produced: metric({ name: 'cic_widget_events_produced_total', kind: 'counter', help: 'Widget events correlation produced (one per dialer event)', labels: [] }),
+  produced: metric({ name: 'cic_widget_events_produced_total', kind: 'counter', help: 'Widget events correlation produced to the widget-events topic (WIDGET_DELIVERY=topic; with direct, see cic_widget_events_delivered_total)', labels: [] }),
   correlated: metric({ name: 'cic_widget_events_correlated_total', kind: 'counter', help: 'Widget events carrying the SIPREC Call-ID of a recording', labels: [] }),
   staleSkipped: metric({ name: 'cic_widget_events_stale_skipped_total', kind: 'counter', help: 'Events older than EVENT_MAX_AGE, skipped, by stage: correlation, delivery', labels: ['stage'] }),
   deadLetters: metric({ name: 'cic_widget_dead_letters_total', kind: 'counter', help: 'Messages sent to the dead-letter topic, by consumer group', labels: ['consumer'] }),
