@@ -70,6 +70,8 @@ async function oneRun(n: number) {
     restCore: '0',
     appIpc: true,
     appNodeFlags: ['--expose-gc', '--no-flush-bytecode', '-r', join(__dirname, 'lib/heap-probe.cjs')],
+    // HEAP_PROBE_SNAPSHOT_DIR=<dir>: a heap snapshot at each reading (baseline, A, B, C), for bench/lib/heap-diff.cjs.
+    ...(process.env['HEAP_PROBE_SNAPSHOT_DIR'] ? { appEnv: { HEAP_PROBE_SNAPSHOT_DIR: process.env['HEAP_PROBE_SNAPSHOT_DIR'] } } : {}),
   });
   try {
     await rig.startBackends();
