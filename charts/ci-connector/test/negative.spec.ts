@@ -41,6 +41,8 @@ describe('helm template refuses a wrong value and names it', () => {
     expect(refused({ set: ['sipSignalling.enabled=false'] })).toContain("additional properties 'sipSignalling' not allowed");
     // A variable the chart sets from its own values is not settable through `config`.
     expect(refused({ set: ['sipSignaling.config.DRAIN_GRACE=5m'] })).toContain("additional properties 'DRAIN_GRACE' not allowed");
+    // A choice of words: only those.
+    expect(refused({ set: ['widgetGateway.config.WIDGET_DELIVERY=fast'] })).toContain("at '/widgetGateway/config/WIDGET_DELIVERY'");
   });
 
   it('a container allowed to run as root, or without limits', () => {
@@ -184,5 +186,7 @@ describe('the assertions catch wrong values', () => {
     const env = envOf(r.objects, 'sip-signaling');
     expect(env.get('SIP_MAX_CALLS')?.value).toBe('20000');
     expect(env.get('SIP_UNKNOWN_TENANT')?.value).toBe('reject-403');
+    const gw = envOf(template({ values: [REGION_FILE], set: ['widgetGateway.config.WIDGET_DELIVERY=topic'] }).objects, 'widget-gateway');
+    expect(gw.get('WIDGET_DELIVERY')?.value).toBe('topic');
   });
 });
