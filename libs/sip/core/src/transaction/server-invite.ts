@@ -40,12 +40,15 @@ export class ServerInviteTransaction extends ServerTransaction {
       this.lastProvisional = res;
       this.sendResponse(res);
     } else if (s < 300) {
-      this.lastFinal = res;
+      // Accepted never resends a response on its own (the TU retransmits its 2xx, RFC 6026 §7.1),
+      // so neither the provisional nor the 2xx is kept: a call in progress holds them for Timer L (32 s).
+      this.lastProvisional = undefined;
       this.current = 'accepted';
       this.sendResponse(res);
       if (this.current === 'accepted') this.timers.start('L', this.values.timeout, () => this.terminate());
     } else {
       this.lastFinal = res;
+      this.lastProvisional = undefined;
       this.current = 'completed';
       this.sendResponse(res);
       if (this.current !== 'completed') return true;

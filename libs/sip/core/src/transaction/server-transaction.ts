@@ -50,7 +50,7 @@ export abstract class ServerTransaction extends Emitter<ServerTransactionEvents>
     return this.tag;
   }
 
-  /** The final response sent, if any. */
+  /** The final response sent and kept for retransmission, if any (an INVITE's 2xx is not kept: its TU retransmits it, RFC 6026 §7.1). */
   get finalResponse(): SipResponse | undefined {
     return this.lastFinal;
   }
