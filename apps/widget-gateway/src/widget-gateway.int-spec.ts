@@ -309,7 +309,12 @@ describe('widget-gateway against the real Kafka and Redis', () => {
     const seller = 'carol@fabrikam.example';
     const carol = await openStream(T1, seller);
     const passed = `CA-${run}-passed`;
+    const noted = async () => (await readiness()).checks['correlation']?.['recordingsNoted'] as number;
+    const notedBefore = await noted();
     await postRecording({ type: 'recording.started', callId: passed, sipCallId: `a-${run}-2@pbx`, tenantId: T1, seller: '+447700900998', at: new Date().toISOString() });
+    // Such a call.started does not wait for its recording (its call id is the SIPREC Call-ID either way): the recording is noted first
+    // so that the event also carries its state.
+    await until('the recording noted', async () => (await noted()) > notedBefore);
     await postDialer(dialerEvent('call.started', T1, seller, passed));
     await postDialer(dialerEvent('call.started', T1, seller, `CA-${run}-unrecorded`));
     await until('both', () => carol.events.length >= 2);
