@@ -60,7 +60,7 @@ const niceHarness = a.flag('nice-harness');
 const benchGcs: [number, number, number][] = [];
 if (gcPauses) {
   new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) benchGcs.push([performance.timeOrigin + e.startTime, e.duration, (e.detail as { kind?: number } | undefined)?.kind ?? 0]);
+    for (const e of list.getEntries()) benchGcs.push([performance.timeOrigin + e.startTime, e.duration, (e as { detail?: { kind?: number } }).detail?.kind ?? 0]);
   }).observe({ entryTypes: ['gc'] });
 }
 
@@ -134,6 +134,7 @@ async function calls(uac: RawUac, uas: RawUas, o: { n: number; intervalMs?: numb
  */
 function gcOverlap(samples: Sample[], file: string): string {
   const KIND: Record<number, string> = { 1: 'scavenge', 2: 'mark-compact', 4: 'incremental marking', 8: 'weak callbacks' };
+  const kindOf = (k: number) => KIND[k] ?? `kind ${k}`;
   const gcs = readFileSync(file, 'utf8')
     .split('\n')
     .filter(Boolean)
@@ -142,7 +143,11 @@ function gcOverlap(samples: Sample[], file: string): string {
   const to = Math.max(...samples.map((s) => s.at[3]));
   const during = gcs.filter(([t, d]) => t + d >= from && t <= to);
   const byKind = new Map<string, number[]>();
-  for (const [, d, k] of during) byKind.set(KIND[k] ?? `kind ${k}`, [...(byKind.get(KIND[k] ?? `kind ${k}`) ?? []), d]);
+  for (const [, d, k] of during) {
+    const list = byKind.get(kindOf(k)) ?? [];
+    list.push(d);
+    byKind.set(kindOf(k), list);
+  }
   const benchDuring = benchGcs.filter(([t, d]) => t + d >= from && t <= to);
   const slow = [...samples].sort((p, q) => q.request + q.response - (p.request + p.response)).slice(0, Math.max(1, Math.ceil(samples.length / 100)));
   const hit = new Map<string, number>();
@@ -152,7 +157,7 @@ function gcOverlap(samples: Sample[], file: string): string {
     const over = overlapping(during, s);
     const mine = overlapping(benchDuring, s);
     if (over.length === 0 && mine.length === 0) none++;
-    for (const k of new Set(over.map(([, , k]) => KIND[k] ?? `kind ${k}`))) hit.set(k, (hit.get(k) ?? 0) + 1);
+    for (const k of new Set(over.map(([, , k]) => kindOf(k)))) hit.set(k, (hit.get(k) ?? 0) + 1);
     if (mine.length) hit.set('the benchmark\'s own GC', (hit.get('the benchmark\'s own GC') ?? 0) + 1);
   }
   const kinds = [...byKind].map(([k, ds]) => `${k} ${ds.length}× (max ${Math.max(...ds).toFixed(1)} ms, ${ds.filter((d) => d > 5).length} over 5 ms)`).join(', ');

@@ -33,7 +33,7 @@ describe('widget-gateway metrics', () => {
     const consumer = (groupId: string, deadLettered: number, retries: number) => ({ groupId, deadLettered, retries });
     const hub = { stats: { clients: 3, replaced: 1, slowDropped: 2, expired: 0 } };
     m.observe({
-      correlation: { stats: { produced: 10, correlated: 7, staleSkipped: 1, dialerEvents: consumer('wg.correlation', 2, 5), recordingEvents: consumer('wg.correlation.recordings', 0, 0) } },
+      correlation: { stats: { produced: 10, duplicates: 0, correlated: 7, staleSkipped: 1, dialerEvents: consumer('wg.correlation', 2, 5), recordingEvents: consumer('wg.correlation.recordings', 0, 0) } },
       delivery: { stats: { ...consumer('wg.delivery', 1, 0), duplicates: 4, staleSkipped: 0 } },
       hub,
     });

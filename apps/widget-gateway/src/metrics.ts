@@ -40,7 +40,7 @@ export class WidgetGatewayMetrics {
 
   /** The counters the services keep, read at scrape time. */
   observe(d: {
-    correlation: { readonly stats: { produced: number; duplicates?: number; correlated: number; staleSkipped: number; dialerEvents: ConsumerTotals; recordingEvents: ConsumerTotals } };
+    correlation: { readonly stats: { produced: number; duplicates: number; correlated: number; staleSkipped: number; dialerEvents: ConsumerTotals; recordingEvents: ConsumerTotals } };
     delivery: { readonly stats: ConsumerTotals & { duplicates: number; staleSkipped: number } };
     hub: { readonly stats: { clients: number; replaced: number; slowDropped: number; expired: number } };
   }): void {
@@ -48,7 +48,7 @@ export class WidgetGatewayMetrics {
     registry.observe(M.produced, () => d.correlation.stats.produced);
     registry.observe(M.correlated, () => d.correlation.stats.correlated);
     // Dropped as delivered already: by correlation (WIDGET_DELIVERY=direct) and by the delivery consumer.
-    registry.observe(M.duplicates, () => (d.correlation.stats.duplicates ?? 0) + d.delivery.stats.duplicates);
+    registry.observe(M.duplicates, () => d.correlation.stats.duplicates + d.delivery.stats.duplicates);
     registry.observe(M.staleSkipped, () => [
       [{ stage: 'correlation' }, d.correlation.stats.staleSkipped],
       [{ stage: 'delivery' }, d.delivery.stats.staleSkipped],
