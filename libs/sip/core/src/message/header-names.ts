@@ -47,10 +47,30 @@ export function expandHeaderName(name: string): string {
   return name;
 }
 
+// Names seen before → their canonical spelling and key, so that building a
+// message neither lower-cases nor re-spells its usual header names each time, and
+// every message holds the same few strings. Bounded: once full, new names are
+// computed each time.
+const SEEN = new Map<string, { canonical: string | undefined; key: string }>();
+const SEEN_MAX = 1024;
+
+function seen(name: string): { canonical: string | undefined; key: string } {
+  let entry = SEEN.get(name);
+  if (!entry) {
+    entry = { canonical: undefined, key: expandHeaderName(name).toLowerCase() };
+    if (SEEN.size < SEEN_MAX) SEEN.set(name, entry);
+  }
+  return entry;
+}
+
 /** A normalized spelling, for output and comparison: `call-id` → `Call-ID`, `x-accountid` → `X-Accountid`. */
 export function canonicalHeaderName(name: string): string {
-  const full = expandHeaderName(name);
-  const lower = full.toLowerCase();
+  const entry = seen(name);
+  entry.canonical ??= spell(entry.key);
+  return entry.canonical;
+}
+
+function spell(lower: string): string {
   const known = CANONICAL.get(lower);
   if (known) return known;
   return lower.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
@@ -58,7 +78,7 @@ export function canonicalHeaderName(name: string): string {
 
 /** Lower-case key of a header name, compact forms expanded. */
 export function headerKey(name: string): string {
-  return expandHeaderName(name).toLowerCase();
+  return seen(name).key;
 }
 
 export function isListHeader(name: string): boolean {

@@ -2,19 +2,27 @@ import { canonicalHeaderName, expandHeaderName, headerKey, isListHeader } from '
 import { splitOutside } from './scan';
 import type { HeaderField, Headers } from './types';
 
-/** The Headers of a message: wire order kept, names compared case-insensitively, compact forms expanded. */
+// One field takes three slots of the flat array: its key, its name, its value.
+const KEY = 0;
+const NAME = 1;
+const VALUE = 2;
+const STRIDE = 3;
+
+/**
+ * The Headers of a message: wire order kept, names compared case-insensitively, compact forms expanded.
+ *
+ * Stored as one flat array `[key, name, value, key, name, value, …]` (the key is
+ * headerKey(name), kept so lookups do not lower-case every name each time), not an
+ * object per field: a call in progress keeps several messages, and each object
+ * it keeps is copied by every young-generation GC while the call is young
+ * (docs/performance.md §6.2). Iteration hands out `{ name, value }` views made on the spot.
+ */
 export class HeaderList implements Headers {
-  private fields: HeaderField[];
-  // headerKey() of each field, kept beside it so lookups do not lower-case every name each time.
-  private keys: string[];
+  private f: string[];
 
   constructor(fields: Iterable<HeaderField> = []) {
-    this.fields = [];
-    this.keys = [];
-    for (const f of fields) {
-      this.fields.push({ name: expandHeaderName(f.name), value: f.value });
-      this.keys.push(headerKey(f.name));
-    }
+    this.f = [];
+    for (const field of fields) this.f.push(headerKey(field.name), expandHeaderName(field.name), field.value);
   }
 
   /** Builds from `[name, value]` pairs or an object (arrays for repeated headers). */
@@ -24,63 +32,59 @@ export class HeaderList implements Headers {
   }
 
   /**
-   * The parser's fast path: `fields` already have compact names expanded and
-   * `keys[i]` is headerKey(fields[i].name). Both arrays are taken over, not copied.
+   * The parser's fast path: `flat` is `[key, name, value, …]` with compact names
+   * already expanded and each key headerKey(name). Taken over, not copied.
    * @internal
    */
-  static fromParsed(fields: HeaderField[], keys: string[]): HeaderList {
+  static fromParsed(flat: string[]): HeaderList {
     const list = new HeaderList();
-    list.fields = fields;
-    list.keys = keys;
+    list.f = flat;
     return list;
   }
 
   get size(): number {
-    return this.fields.length;
+    return this.f.length / STRIDE;
   }
 
   get(name: string): string | undefined {
-    const at = this.keys.indexOf(headerKey(name));
-    return at < 0 ? undefined : this.fields[at]?.value;
+    const at = this.indexOf(headerKey(name));
+    return at < 0 ? undefined : this.f[at + VALUE];
   }
 
   getAll(name: string): string[] {
     const key = headerKey(name);
     const values: string[] = [];
-    for (let i = 0; i < this.keys.length; i++) {
-      const f = this.fields[i];
-      if (this.keys[i] === key && f) values.push(f.value);
+    const f = this.f;
+    for (let i = 0; i < f.length; i += STRIDE) {
+      if (f[i + KEY] === key) values.push(f[i + VALUE] as string);
     }
     if (!isListHeader(key)) return values;
     return values.flatMap((v) => (key === 'contact' && v.trim() === '*' ? ['*'] : splitOutside(v, ',')));
   }
 
   has(name: string): boolean {
-    return this.keys.includes(headerKey(name));
+    return this.indexOf(headerKey(name)) >= 0;
   }
 
   set(name: string, value: string): void {
     const key = headerKey(name);
-    const at = this.keys.indexOf(key);
-    const field = { name: at >= 0 ? (this.fields[at]?.name ?? canonicalHeaderName(name)) : canonicalHeaderName(name), value };
-    this.remove(key);
-    if (at >= 0) {
-      this.fields.splice(at, 0, field);
-      this.keys.splice(at, 0, key);
-    } else {
-      this.fields.push(field);
-      this.keys.push(key);
+    const at = this.indexOf(key);
+    if (at < 0) {
+      this.f.push(key, canonicalHeaderName(name), value);
+      return;
     }
+    // The first field keeps its place and spelling; the others of that name go.
+    const kept = this.f[at + NAME] as string;
+    this.remove(key);
+    this.f.splice(at, 0, key, kept, value);
   }
 
   append(name: string, value: string): void {
-    this.fields.push({ name: canonicalHeaderName(name), value });
-    this.keys.push(headerKey(name));
+    this.f.push(headerKey(name), canonicalHeaderName(name), value);
   }
 
   prepend(name: string, value: string): void {
-    this.fields.unshift({ name: canonicalHeaderName(name), value });
-    this.keys.unshift(headerKey(name));
+    this.f.unshift(headerKey(name), canonicalHeaderName(name), value);
   }
 
   /**
@@ -89,17 +93,13 @@ export class HeaderList implements Headers {
    */
   shift(name: string): string | undefined {
     const key = headerKey(name);
-    const at = this.keys.indexOf(key);
-    const field = this.fields[at];
-    if (!field) return undefined;
-    const parts = isListHeader(key) ? splitOutside(field.value, ',') : [field.value];
+    const at = this.indexOf(key);
+    if (at < 0) return undefined;
+    const value = this.f[at + VALUE] as string;
+    const parts = isListHeader(key) ? splitOutside(value, ',') : [value];
     const [first, ...rest] = parts;
-    if (rest.length === 0) {
-      this.fields.splice(at, 1);
-      this.keys.splice(at, 1);
-    } else {
-      this.fields[at] = { name: field.name, value: rest.join(', ') };
-    }
+    if (rest.length === 0) this.f.splice(at, STRIDE);
+    else this.f[at + VALUE] = rest.join(', ');
     return first;
   }
 
@@ -108,28 +108,26 @@ export class HeaderList implements Headers {
   }
 
   clone(): HeaderList {
-    return HeaderList.fromParsed(
-      this.fields.map((f) => ({ ...f })),
-      [...this.keys],
-    );
+    return HeaderList.fromParsed(this.f.slice());
   }
 
-  [Symbol.iterator](): Iterator<HeaderField> {
-    return this.fields[Symbol.iterator]();
+  *[Symbol.iterator](): Iterator<HeaderField> {
+    const f = this.f;
+    for (let i = 0; i < f.length; i += STRIDE) yield { name: f[i + NAME] as string, value: f[i + VALUE] as string };
+  }
+
+  private indexOf(key: string): number {
+    const f = this.f;
+    for (let i = 0; i < f.length; i += STRIDE) if (f[i + KEY] === key) return i;
+    return -1;
   }
 
   private remove(key: string): void {
-    const fields: HeaderField[] = [];
-    const keys: string[] = [];
-    for (let i = 0; i < this.keys.length; i++) {
-      const f = this.fields[i];
-      const k = this.keys[i];
-      if (k !== key && f && k !== undefined) {
-        fields.push(f);
-        keys.push(k);
-      }
+    const f = this.f;
+    const out: string[] = [];
+    for (let i = 0; i < f.length; i += STRIDE) {
+      if (f[i + KEY] !== key) out.push(f[i + KEY] as string, f[i + NAME] as string, f[i + VALUE] as string);
     }
-    this.fields = fields;
-    this.keys = keys;
+    this.f = out;
   }
 }

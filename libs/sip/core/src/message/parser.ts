@@ -4,7 +4,7 @@ import { expandHeaderName, headerKey } from './header-names';
 import { parseCSeq, parseMediaType, parseVia, splitNameAddr } from './header-values';
 import { HeaderList } from './headers';
 import { parseParams, splitOutside } from './scan';
-import { SipParseError, type HeaderField, type SipMessage, type SipRequest, type SipResponse } from './types';
+import { SipParseError, type SipMessage, type SipRequest, type SipResponse } from './types';
 import { parseUri } from './uri';
 
 /** Bounds on what the parser reads; anything beyond them fails with code `too-large`. */
@@ -159,8 +159,8 @@ function parse(data: Buffer, opts: ParseOptions): SipMessage {
   const suspect = SUSPECT.test(text);
   const { line: startLine, error: startError } = parseStartLine(text.slice(0, eol), suspect);
 
-  const fields: HeaderField[] = [];
-  const keys: string[] = [];
+  // [key, name, value] per field (HeaderList.fromParsed).
+  const fields: string[] = [];
   const seen: Seen = { via: [], to: [], from: [], callId: [], cseq: [], maxForwards: [], contentLength: [], contentType: [], contact: [], date: [] };
   let headerError: SipParseError | undefined;
   let lines = 0;
@@ -221,12 +221,11 @@ function parse(data: Buffer, opts: ParseOptions): SipMessage {
         continue;
       }
     }
-    note(seen, key, fields.length);
-    fields.push({ name, value });
-    keys.push(key);
+    note(seen, key, fields.length / 3);
+    fields.push(key, name, value);
   }
 
-  const headers = HeaderList.fromParsed(fields, keys);
+  const headers = HeaderList.fromParsed(fields);
   const fail = (code: ParseErrorCode, message: string): SipParseError => new SipParseError(code, message, requestFor(startLine, headers, seen));
 
   if (!startLine) throw startError ?? new SipParseError('bad-start-line', 'Bad start line');
@@ -244,7 +243,7 @@ function parse(data: Buffer, opts: ParseOptions): SipMessage {
   if (clIndex === undefined) {
     if (stream) throw fail('missing-content-length', 'Missing Content-Length header: it is mandatory on a stream transport');
   } else {
-    const cl = Number(fields[clIndex]?.value);
+    const cl = Number(fields[clIndex * 3 + 2]);
     if (cl > available || (stream && cl !== available)) {
       throw fail('content-length-mismatch', `Content-Length mismatch: the header says ${cl}, the body has ${available} bytes`);
     }
@@ -449,8 +448,8 @@ const SINGLETONS: [keyof Seen, string][] = [
   ['contentType', 'Content-Type'],
 ];
 
-function checkHeaders(line: StartLine, fields: HeaderField[], seen: Seen, fail: (code: ParseErrorCode, message: string) => SipParseError): void {
-  const valueAt = (index: number | undefined): string => (index === undefined ? '' : (fields[index]?.value ?? ''));
+function checkHeaders(line: StartLine, fields: string[], seen: Seen, fail: (code: ParseErrorCode, message: string) => SipParseError): void {
+  const valueAt = (index: number | undefined): string => (index === undefined ? '' : (fields[index * 3 + 2] ?? ''));
   const guard = (code: ParseErrorCode, header: string, check: () => void): void => {
     try {
       check();
