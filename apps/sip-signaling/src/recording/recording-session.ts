@@ -221,6 +221,10 @@ export class RecordingSession {
         });
         return;
       case 'unsubscribe':
+        // When the call itself has ended, its rtpengine `delete` (the media anchor's close, sent
+        // before the hook hears of the end) removes the subscription with the call: an unsubscribe
+        // then only cost an ng round trip and left an "Unknown call-ID" warning in rtpengine's log.
+        if (this.state.callEnded) return;
         this.onMedia(async () => {
           await this.deps.rtpengine.unsubscribe(this.rtpIds).catch((err: unknown) => this.deps.logger.debug({ ...log, err: describe(err) }, 'rtpengine unsubscribe failed'));
         });

@@ -155,3 +155,78 @@ describe('SiprecRecordingHook recorder outcomes', () => {
   });
 });
 
+
+describe('SiprecRecordingHook: rtpengine subscription at the end', () => {
+  const fixture = JSON.parse(readFileSync(join(__dirname, '../../../../libs/siprec/src/__fixtures__/rtpengine-subscribe-request.json'), 'utf8')) as Record<'narrowed', { sdp: string; 'media-labels': Record<string, unknown> }>;
+
+  // A recorder that accepts: its answer keeps RTP/SAVP and the crypto lines, and only receives.
+  function recorded(t: Tenant) {
+    let handler: ((c: RecordingControlCommand) => void) | undefined;
+    const ng: string[] = [];
+    const byes: unknown[] = [];
+    const events: string[] = [];
+    const hook = new SiprecRecordingHook({
+      policy: { isRecorded: async () => true },
+      tenants: { get: async () => t },
+      pool: { targetsFor: () => [{ uri: 'sip:SRS@127.0.0.1:15061;transport=tls', host: '127.0.0.1', port: 15061, region: 'uksouth' } as never], report: () => undefined },
+      control: { onCommand: (h) => (handler = h) },
+      session: {
+        rtpengine: {
+          subscribeRequest: async () => (ng.push('subscribe request'), { sdp: fixture.narrowed.sdp, mediaLabels: fixture.narrowed['media-labels'] }),
+          subscribeAnswer: async () => (ng.push('subscribe answer'), {}),
+          unsubscribe: async () => (ng.push('unsubscribe'), {}),
+        } as never,
+        srs: {
+          invite: (req: { sdp: string }) => ({ result: Promise.resolve({ ok: true, dialog: { on: () => undefined, state: 'confirmed' }, sdp: req.sdp.replace(/a=sendonly/g, 'a=recvonly') }), cancel: () => undefined }),
+          bye: async (d: unknown) => void byes.push(d),
+        } as unknown as SrsClient,
+        events: { publish: (e) => void events.push(e.type) },
+        rtpengineTimeoutMs: 100,
+      },
+      logger: { info: () => undefined, warn: () => undefined, debug: () => undefined },
+      decisionTimeoutMs: 1000,
+      whenPolicyUnavailable: 'skip',
+      failover: { attemptTimeoutMs: 1000, totalBudgetMs: 5000, noFailoverStatuses: [] },
+    });
+    const labels = Object.values(fixture.narrowed['media-labels']) as { tag: string }[];
+    const ctx = {
+      callId: 'call-1',
+      callIdSource: 'dialer',
+      sipCallId: 'sip-1@host',
+      tenantId: t.id,
+      seller: { identity: '+442079460018', side: 'callee', source: 'to' },
+      role: 'inbound',
+      callerDisplayName: 'A',
+      calleeDisplayName: 'B',
+      caller: { aor: 'sip:+15551234567@carrier.example', user: '+15551234567' },
+      callee: { aor: 'sip:+442079460018@carrier.example', user: '+442079460018' },
+      media: { rtpengineCallId: 'sip-1@host', tags: { a: labels[0]?.tag ?? 'ta', b: labels[1]?.tag ?? 'tb' }, anchored: true },
+      startedAt: new Date().toISOString(),
+    } as unknown as RecordingCallContext;
+    const until = async (check: () => boolean) => {
+      for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
+    };
+    return { hook, ctx, ng, byes, events, until, send: (action: 'stop') => handler?.({ callId: 'call-1', action, tenantId: t.id }) };
+  }
+
+  it('when the call ends, the recorder gets its BYE and rtpengine no unsubscribe (the call\'s delete takes the subscription with it)', async () => {
+    const r = recorded(tenant('automatic'));
+    await r.hook.onAnswer(r.ctx);
+    await r.until(() => r.events.includes('recording.started'));
+    expect(r.ng).toEqual(['subscribe request', 'subscribe answer']);
+    await r.hook.onEnd(r.ctx, { answered: true, by: 'caller' } as never);
+    expect(r.byes).toHaveLength(1);
+    expect(r.ng).toEqual(['subscribe request', 'subscribe answer']);
+    expect(r.events).toEqual(['recording.started', 'recording.stopped']);
+  });
+
+  it('a stop command while the call goes on unsubscribes, so rtpengine stops forking the media', async () => {
+    const r = recorded(tenant('automatic'));
+    await r.hook.onAnswer(r.ctx);
+    await r.until(() => r.events.includes('recording.started'));
+    r.send('stop');
+    await r.until(() => r.ng.includes('unsubscribe'));
+    expect(r.ng).toEqual(['subscribe request', 'subscribe answer', 'unsubscribe']);
+    expect(r.byes).toHaveLength(1);
+  });
+});
