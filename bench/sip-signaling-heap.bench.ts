@@ -23,6 +23,8 @@
  *             their INVITE transactions still in Accepted (Timer L)
  *   B         33 s after the last answer: the INVITE transactions are gone, the
  *             N calls remain — the figure for the target
+ *   D         every call ended a moment ago (BYE both legs, SIPREC BYE): what
+ *             the BYE transactions keep while their timers run (Timer J on UDP)
  *   C         every call ended (BYE both legs, SIPREC BYE), then 33 s: the
  *             leak check (heap back at the baseline, 0 calls, 0 sessions)
  * sipp holds each call N/rate + 45 s so B comes before the first BYE.
@@ -70,7 +72,7 @@ async function oneRun(n: number) {
     restCore: '0',
     appIpc: true,
     appNodeFlags: ['--expose-gc', '--no-flush-bytecode', '-r', join(__dirname, 'lib/heap-probe.cjs')],
-    // HEAP_PROBE_SNAPSHOT_DIR=<dir>: a heap snapshot at each reading (baseline, A, B, C), for bench/lib/heap-diff.cjs.
+    // HEAP_PROBE_SNAPSHOT_DIR=<dir>: a heap snapshot at each reading (baseline, A, B, D, C), for bench/lib/heap-diff.cjs.
     ...(process.env['HEAP_PROBE_SNAPSHOT_DIR'] ? { appEnv: { HEAP_PROBE_SNAPSHOT_DIR: process.env['HEAP_PROBE_SNAPSHOT_DIR'] } } : {}),
   });
   try {
@@ -107,9 +109,11 @@ async function oneRun(n: number) {
     const until = Date.now() + 30_000;
     while (Date.now() < until && (await rig.recordings()).recordings.some((r) => r.state !== 'ended')) await sleep(500);
     const rec = await rig.recordings();
+    // D: every call ended a moment ago; what the BYE transactions keep until their timers (J: 64*T1 on UDP) end.
+    const ending = await point();
     await sleep(LINGER_MS);
     const settled = await point();
-    return { n, base, established, callsOnly, settled, recordedAtA, ended: rec.recordings.filter((r) => r.state === 'ended').length, rejections: rec.rejections.length, uac: u, uasFailed: s.failed };
+    return { n, base, established, callsOnly, ending, settled, recordedAtA, ended: rec.recordings.filter((r) => r.state === 'ended').length, rejections: rec.rejections.length, uac: u, uasFailed: s.failed };
   } finally {
     await rig.stop();
     rig = undefined;
@@ -132,6 +136,7 @@ async function main() {
         `N=${n} run ${i + 1}/${runs}: baseline heapUsed ${(r.base.heapUsed / 2 ** 20).toFixed(1)} MiB; ` +
           `A (all up + INVITE transactions, ${r.established.calls} calls, ${r.established.sessions} sessions, ${r.recordedAtA} active at the emulator) ${kb(per(r.established))}/call; ` +
           `B (calls only, ${r.callsOnly.calls} calls, ${r.callsOnly.sessions} sessions) ${kb(per(r.callsOnly))}/call (external +${kb((r.callsOnly.external - r.base.external) / n)}/call, RSS ${(r.callsOnly.rss / 2 ** 20).toFixed(0)} MiB); ` +
+          `D (all ended just now: ${r.ending.calls} calls, the BYE transactions' timers running) ${kb(per(r.ending))}/call; ` +
           `C (all ended + 33 s: ${r.settled.calls} calls, ${r.settled.sessions} sessions) ${r.settled.heapUsed - r.base.heapUsed >= 0 ? '+' : ''}${((r.settled.heapUsed - r.base.heapUsed) / 1024).toFixed(0)} KiB above the baseline; ` +
           `sipp successful ${r.uac.successful} failed ${r.uac.failed}/${r.uasFailed}; recordings ended ${r.ended}, rejections ${r.rejections}` +
           `${r.recordedAtA < n ? `  (only ${r.recordedAtA} of ${n} recordings were up at A)` : ''}`,
