@@ -34,13 +34,14 @@
  * load phase says which of its slowest 1 % of calls overlapped one.
  * Target (issue 6): added delay p99 < 10 ms. Never a test.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hotspots } from './lib/profile';
 import { enterNamespace } from './lib/netns';
+import { readPcapUdp } from './lib/pcap';
 import { RawUac, RawUas, type UacCall } from './lib/raw-sip';
 import { argsOf, CpuMeter, MachineCpu, machine, pct, pin, RecordingRig, sleep, stopOnSignal } from './lib/recording-rig';
 import { freePort } from '@ci-connector/platform-testing';
@@ -55,6 +56,7 @@ const noPin = a.flag('no-pin');
 const profile = a.flag('profile');
 const gcPauses = a.flag('gc-pauses');
 const niceHarness = a.flag('nice-harness');
+const capture = a.flag('capture');
 
 // --gc-pauses: this process's own GC pauses too (they delay the timestamps it takes).
 const benchGcs: [number, number, number][] = [];
@@ -67,6 +69,8 @@ if (gcPauses) {
 let rig: RecordingRig | undefined;
 
 interface Sample {
+  /** The dialer call id (X-Dialer-Call-Id, the same on both legs). */
+  id: string;
   request: number;
   response: number;
   /** When (ms since the epoch) the request and the response paths started and ended: [A sent INVITE, B got it, B sent 200, A got it]. */
@@ -103,7 +107,7 @@ async function calls(uac: RawUac, uas: RawUas, o: { n: number; intervalMs?: numb
       return;
     }
     const epoch = (t: number) => performance.timeOrigin + t;
-    samples.push({ request: b.inviteAt - c.inviteSentAt, response: c.okAt - b.okSentAt, at: [epoch(c.inviteSentAt), epoch(b.inviteAt), epoch(b.okSentAt), epoch(c.okAt)] });
+    samples.push({ id, request: b.inviteAt - c.inviteSentAt, response: c.okAt - b.okSentAt, at: [epoch(c.inviteSentAt), epoch(b.inviteAt), epoch(b.okSentAt), epoch(c.okAt)] });
     await sleep(o.holdMs);
     uac.bye(c);
     await Promise.race([c.ended, sleep(10_000)]);
@@ -165,6 +169,112 @@ function gcOverlap(samples: Sample[], file: string): string {
   return (
     `    GC pauses of sip-signaling in the phase: ${kinds || 'none'}\n` +
     `    the slowest 1 % (${slow.length} calls, added ≥ ${least.toFixed(2)} ms) overlapping one: ${[...hit].map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}; overlapping none: ${none}`
+  );
+}
+
+/**
+ * --capture: tcpdump on the namespace's `lo` during the load phase. Each call's
+ * two paths are split at the packets sip-signaling exchanges with rtpengine, on
+ * the kernel's clock: request path = INVITE in → ng `offer` out (sip-signaling:
+ * waiting for its event loop, parsing, rules) + `offer` → its reply (rtpengine)
+ * + reply → B-leg INVITE out (sip-signaling); the response path likewise with
+ * `answer`. Says whether the slowest calls lost their time in sip-signaling or
+ * in rtpengine.
+ */
+async function startCapture(file: string): Promise<ChildProcess> {
+  const child = spawn('tcpdump', ['-i', 'lo', '-n', '-s', '4096', '-B', '8192', '-w', file, 'udp'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  const until = Date.now() + 5_000;
+  while (!/listening on/.test(err)) {
+    if (child.exitCode !== null || Date.now() > until) throw new Error(`tcpdump did not start (is it installed? apt-get install tcpdump): ${err}`);
+    await sleep(50);
+  }
+  return child;
+}
+
+async function stopCapture(child: ChildProcess): Promise<void> {
+  const exited = new Promise((r) => child.once('exit', r));
+  if (child.pid) process.kill(child.pid, 'SIGTERM');
+  await Promise.race([exited, sleep(5_000)]);
+}
+
+const SEGMENTS = ['in → offer', 'offer (rtpengine)', 'offer → out', 'in → answer', 'answer (rtpengine)', 'answer → out'] as const;
+
+function captureBreakdown(samples: Sample[], file: string, ports: { app: number; uas: number; ng: number }): string {
+  const packets = readPcapUdp(file);
+  const header = (text: string, name: string) => new RegExp(`\\r\\n${name}[ \\t]*:[ \\t]*([^\\r\\n]*)`, 'i').exec(text)?.[1]?.trim();
+  const bencoded = (text: string, key: string) => {
+    const m = new RegExp(`${key.length}:${key}(\\d+):`).exec(text);
+    return m ? text.substr(m.index + m[0].length, Number(m[1])) : undefined;
+  };
+  // SIP: the first INVITE of each call on each leg, the first 200 to it.
+  const aInvite = new Map<string, { ts: number; callId: string }>();
+  const bInvite = new Map<string, { ts: number; callId: string }>();
+  const ok = new Map<string, number>(); // `${callId}` of a 200 (INVITE) from the UAS, or `a:${callId}` from sip-signaling to A
+  const ngBy = new Map<string, { ts: number; cookie: string }[]>(); // `${command} ${callId}` → requests
+  const ngReply = new Map<string, number>();
+  for (const p of packets) {
+    const text = p.payload.toString('latin1');
+    if (p.dstPort === ports.ng || p.srcPort === ports.ng) {
+      const cookie = text.slice(0, text.indexOf(' '));
+      if (p.dstPort === ports.ng) {
+        const command = bencoded(text, 'command');
+        const callId = bencoded(text, 'call-id');
+        if (!command || !callId) continue;
+        const k = `${command} ${callId}`;
+        ngBy.set(k, [...(ngBy.get(k) ?? []), { ts: p.ts, cookie }]);
+      } else if (!ngReply.has(cookie)) ngReply.set(cookie, p.ts);
+      continue;
+    }
+    const callId = header(text, '(?:Call-ID|i)');
+    if (!callId) continue;
+    if (text.startsWith('INVITE ')) {
+      const dialer = header(text, 'X-Dialer-Call-Id');
+      if (!dialer) continue;
+      if (p.dstPort === ports.app && !aInvite.has(dialer)) aInvite.set(dialer, { ts: p.ts, callId });
+      if (p.dstPort === ports.uas && !bInvite.has(dialer)) bInvite.set(dialer, { ts: p.ts, callId });
+    } else if (text.startsWith('SIP/2.0 200') && /^\s*\d+\s+INVITE/i.test(header(text, 'CSeq') ?? '')) {
+      const key = p.srcPort === ports.uas ? callId : p.srcPort === ports.app && p.dstPort !== ports.uas ? `a:${callId}` : undefined;
+      if (key && !ok.has(key)) ok.set(key, p.ts);
+    }
+  }
+  const rows: { s: Sample; seg: number[] }[] = [];
+  let unmatched = 0;
+  for (const s of samples) {
+    const a0 = aInvite.get(s.id);
+    const b0 = bInvite.get(s.id);
+    const offer = a0 && ngBy.get(`offer ${a0.callId}`)?.[0];
+    const bOk = b0 && ok.get(b0.callId);
+    const answer = a0 && bOk !== undefined ? ngBy.get(`answer ${a0.callId}`)?.find((r) => r.ts >= bOk) : undefined;
+    const aOk = a0 && ok.get(`a:${a0.callId}`);
+    const offerReply = offer && ngReply.get(offer.cookie);
+    const answerReply = answer && ngReply.get(answer.cookie);
+    if (!a0 || !b0 || !offer || offerReply === undefined || bOk === undefined || !answer || answerReply === undefined || aOk === undefined) {
+      unmatched++;
+      continue;
+    }
+    rows.push({ s, seg: [offer.ts - a0.ts, offerReply - offer.ts, b0.ts - offerReply, answer.ts - bOk, answerReply - answer.ts, aOk - answerReply] });
+  }
+  const line = (label: string, rs: typeof rows) => {
+    const cols = SEGMENTS.map((name, i) => {
+      const v = rs.map((r) => r.seg[i]!).sort((p, q) => p - q);
+      return `${name} p50 ${pct(v, 0.5).toFixed(2)} p99 ${pct(v, 0.99).toFixed(2)} max ${(v[v.length - 1] ?? NaN).toFixed(2)}`;
+    });
+    return `    ${label}:\n      ${cols.join('\n      ')}`;
+  };
+  const slow = [...rows].sort((p, q) => q.s.request + q.s.response - (p.s.request + p.s.response)).slice(0, Math.max(1, Math.ceil(rows.length / 100)));
+  const where = new Map<string, number>();
+  const mean = (i: number) => slow.reduce((p, r) => p + r.seg[i]!, 0) / Math.max(1, slow.length);
+  for (const r of slow) {
+    const top = r.seg.indexOf(Math.max(...r.seg));
+    where.set(SEGMENTS[top]!, (where.get(SEGMENTS[top]!) ?? 0) + 1);
+  }
+  return (
+    `    capture (tcpdump on lo, kernel clock): ${rows.length} calls split${unmatched ? `, ${unmatched} not matched` : ''}, ms\n` +
+    `${line('all calls', rows)}\n` +
+    `    the slowest 1 % (${slow.length} calls): mean ${SEGMENTS.map((n, i) => `${n} ${mean(i).toFixed(2)}`).join(', ')}\n` +
+    `      their largest part: ${[...where].sort((p, q) => q[1] - p[1]).map(([k, n]) => `${k} ${n}`).join(', ')}`
   );
 }
 
@@ -241,7 +351,10 @@ async function main() {
     await sleep(1000);
     cpu.start();
     mcpu.start();
+    const pcapFile = capture ? join(mkdtempSync(join(tmpdir(), 'ss-delay-pcap-')), 'load.pcap') : undefined;
+    const tcpdump = pcapFile ? await startCapture(pcapFile) : undefined;
     const load = await calls(uac, uas, { n: Math.round(rate * durationS), intervalMs: 1000 / rate, holdMs, callee, prefix: 'load' });
+    if (tcpdump) await stopCapture(tcpdump);
     const loadCpu = cpu.read();
     const loadOthers = mcpu.read() * cpus().length - Object.values(loadCpu).reduce((p, q) => p + q, 0);
     const loadRec = await recordedOf(load.ids);
@@ -250,6 +363,7 @@ async function main() {
       `    recorded at the emulator: ${loadRec.ended} of ${load.ids.length} (not ended: ${loadRec.other}); CPU ${Object.entries(loadCpu).map(([k, v]) => `${k} ${(v * 100).toFixed(0)}%`).join(', ')}; others on the machine ${(Math.max(0, loadOthers) * 100).toFixed(0)}% of a core${loadOthers > 0.1 ? ' (DISTURBED)' : ''}`,
     );
     if (gcLog) console.log(gcOverlap(load.samples, gcLog));
+    if (pcapFile) console.log(captureBreakdown(load.samples, pcapFile, { app: app.sipPort, uas: uasPort, ng: rig.ngPort }));
     const p99 = (xs: Sample[]) => pct(xs.map((s) => s.request + s.response).sort((p, q) => p - q), 0.99);
     const ok = p99(idle.samples) < 10 && p99(load.samples) < 10 && !idle.failed && !load.failed;
     console.log(`\nadded delay p99: idle ${p99(idle.samples).toFixed(2)} ms, at ${rate} calls/s ${p99(load.samples).toFixed(2)} ms (target < 10 ms → ${ok ? 'met' : 'NOT met'})`);

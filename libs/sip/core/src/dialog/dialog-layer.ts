@@ -1,4 +1,4 @@
-import { createResponse, newCallId, newTag, warningValue } from '../message/build';
+import { createResponse, EMPTY_BODY, newCallId, newTag, warningValue } from '../message/build';
 import { HeaderList } from '../message/headers';
 import type { SipMessage, SipRequest, SipResponse } from '../message/types';
 import { cseqOf, tagOf } from '../transaction/message-info';
@@ -155,7 +155,7 @@ export class DialogLayer {
       ['CSeq', '1 INVITE'],
       ['Contact', this.ctx.contact(opts.dest.protocol, opts.dest.protocol === 'tls' && opts.uri.toLowerCase().startsWith('sips:'))],
     ]);
-    const req: SipRequest = { kind: 'request', version: 'SIP/2.0', method: 'INVITE', uri: opts.uri, headers, body: Buffer.alloc(0) };
+    const req: SipRequest = { kind: 'request', version: 'SIP/2.0', method: 'INVITE', uri: opts.uri, headers, body: EMPTY_BODY };
     this.decorate(req);
     if (timer) for (const [n, v] of uacHeaders(timer.interval, timer.minSE)) headers.append(n, v);
     applyOptions(req, opts);
@@ -179,7 +179,7 @@ export class DialogLayer {
       ['Call-ID', opts.callId ?? newCallId()],
       ['CSeq', `1 ${opts.method}`],
     ]);
-    const req: SipRequest = { kind: 'request', version: 'SIP/2.0', method: opts.method, uri: opts.uri, headers, body: Buffer.alloc(0) };
+    const req: SipRequest = { kind: 'request', version: 'SIP/2.0', method: opts.method, uri: opts.uri, headers, body: EMPTY_BODY };
     this.decorate(req);
     applyOptions(req, opts);
     return this.ctx.transactions.request(req, opts.dest).result;

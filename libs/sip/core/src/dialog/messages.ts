@@ -1,11 +1,11 @@
-import { createResponse } from '../message/build';
+import { createResponse, EMPTY_BODY } from '../message/build';
 import { parseNameAddr } from '../message/header-values';
 import type { SipMessage, SipRequest, SipResponse } from '../message/types';
 import type { MessageOptions, ResponseOptions } from './types';
 
 /** Sets the body with its Content-Type and Content-Length (or an empty body with Content-Length 0). */
 export function setBody(msg: SipMessage, body: Buffer | string | undefined, contentType?: string): void {
-  const bytes = body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(body) ? body : Buffer.from(body);
+  const bytes = body === undefined ? EMPTY_BODY : Buffer.isBuffer(body) ? body : Buffer.from(body);
   msg.body = bytes;
   if (bytes.length > 0) msg.headers.set('Content-Type', contentType ?? 'application/sdp');
   else msg.headers.delete('Content-Type');

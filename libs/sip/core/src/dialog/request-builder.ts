@@ -1,3 +1,4 @@
+import { EMPTY_BODY } from '../message/build';
 import { HeaderList } from '../message/headers';
 import { parseNameAddr } from '../message/header-values';
 import { formatUri, parseUri } from '../message/uri';
@@ -45,7 +46,7 @@ export function buildInDialogRequest(d: DialogData, method: string, cseq: number
   headers.append('CSeq', `${cseq} ${method}`);
   if (contact !== undefined && TARGET_REFRESH.has(method)) headers.append('Contact', contact);
   headers.append('Content-Length', '0');
-  return { request: { kind: 'request', version: 'SIP/2.0', method, uri, headers, body: Buffer.alloc(0) }, nextHop };
+  return { request: { kind: 'request', version: 'SIP/2.0', method, uri, headers, body: EMPTY_BODY }, nextHop };
 }
 
 /**

@@ -69,6 +69,14 @@ export function newCallId(host?: string): string {
 }
 
 /**
+ * The body of a message without one, shared: `Buffer.alloc(0)` made two objects
+ * (the view and its ArrayBuffer) for every ACK, CANCEL and response a call keeps.
+ * Frozen and empty, so nothing can write to it; give a message a body by
+ * replacing its `body`.
+ */
+export const EMPTY_BODY: Buffer = Object.freeze(Buffer.alloc(0)) as Buffer;
+
+/**
  * A response to `req` (RFC 3261 §8.2.6.2): Via (all of them, in order), From,
  * To, Call-ID and CSeq copied; a To tag added when the request has none and the
  * status is above 100; Content-Length 0 unless a body is set later.
@@ -94,5 +102,5 @@ export function createResponse(req: SipRequest, status: number, reason?: string,
     if (ts !== undefined) headers.append('Timestamp', ts); // §8.2.6.1
   }
   headers.append('Content-Length', '0');
-  return { kind: 'response', version: 'SIP/2.0', status, reason: reason ?? REASON_PHRASES[status] ?? 'Unknown', headers, body: Buffer.alloc(0) };
+  return { kind: 'response', version: 'SIP/2.0', status, reason: reason ?? REASON_PHRASES[status] ?? 'Unknown', headers, body: EMPTY_BODY };
 }

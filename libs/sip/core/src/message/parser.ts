@@ -1,5 +1,5 @@
 import { isAscii, isUtf8 } from 'node:buffer';
-import { createResponse, REASON_PHRASES, warningValue } from './build';
+import { createResponse, EMPTY_BODY, REASON_PHRASES, warningValue } from './build';
 import { expandHeaderName, headerKey } from './header-names';
 import { parseCSeq, parseMediaType, parseVia, splitNameAddr } from './header-values';
 import { HeaderList } from './headers';
@@ -67,7 +67,6 @@ const LF = 0x0a;
 const SP = 0x20;
 const HT = 0x09;
 const HEADER_END = Buffer.from('\r\n\r\n');
-const EMPTY = Buffer.alloc(0);
 
 // RFC 3261 §25.1 token: methods and header names.
 const TOKEN = /^[A-Za-z0-9\-.!%*_+`'~]+$/;
@@ -249,7 +248,7 @@ function parse(data: Buffer, opts: ParseOptions): SipMessage {
     }
     bodyLength = cl;
   }
-  const body = bodyLength === 0 ? EMPTY : Buffer.from(data.subarray(bodyStart, bodyStart + bodyLength));
+  const body = bodyLength === 0 ? EMPTY_BODY : Buffer.from(data.subarray(bodyStart, bodyStart + bodyLength));
 
   if (startLine.kind === 'request') {
     const req: SipRequest = { kind: 'request', method: startLine.method, uri: startLine.uri, version: 'SIP/2.0', headers, body };
@@ -568,7 +567,7 @@ export function responseForParseError(err: SipParseError): SipResponse | undefin
   const colon = err.message.indexOf(': ');
   const head = printable(colon < 0 ? err.message : err.message.slice(0, colon)).slice(0, 100).trim();
   const reason = head || REASON_PHRASES[status] || 'Bad Request';
-  const request: SipRequest = { kind: 'request', method: req.method, uri: '', version: 'SIP/2.0', headers: req.headers, body: EMPTY };
+  const request: SipRequest = { kind: 'request', method: req.method, uri: '', version: 'SIP/2.0', headers: req.headers, body: EMPTY_BODY };
   const res = createResponse(request, status, reason);
   res.headers.delete('Content-Length');
   res.headers.append('Warning', warningValue(err.message));

@@ -1,3 +1,4 @@
+import { EMPTY_BODY } from '../message/build';
 import { HeaderList } from '../message/headers';
 import type { SipRequest, SipResponse } from '../message/types';
 import { cseqOf } from './message-info';
@@ -20,7 +21,7 @@ export function buildNon2xxAck(invite: SipRequest, response: SipResponse): SipRe
   copy(invite, headers, 'Call-ID');
   headers.append('CSeq', `${cseqOf(invite)?.seq ?? 0} ACK`);
   headers.append('Content-Length', '0');
-  return { kind: 'request', version: 'SIP/2.0', method: 'ACK', uri: invite.uri, headers, body: Buffer.alloc(0) };
+  return { kind: 'request', version: 'SIP/2.0', method: 'ACK', uri: invite.uri, headers, body: EMPTY_BODY };
 }
 
 /**
@@ -41,7 +42,7 @@ export function buildCancel(request: SipRequest, reason?: string): SipRequest {
   headers.append('CSeq', `${cseqOf(request)?.seq ?? 0} CANCEL`);
   if (reason !== undefined) headers.append('Reason', reason);
   headers.append('Content-Length', '0');
-  return { kind: 'request', version: 'SIP/2.0', method: 'CANCEL', uri: request.uri, headers, body: Buffer.alloc(0) };
+  return { kind: 'request', version: 'SIP/2.0', method: 'CANCEL', uri: request.uri, headers, body: EMPTY_BODY };
 }
 
 function copy(from: SipRequest, to: HeaderList, name: string): void {
