@@ -1,4 +1,5 @@
 import { createSocket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import { connect as netConnect, createServer, type Socket } from 'node:net';
 import { waitFor } from '@ci-connector/platform-testing';
 import { createTransportLayer, type TransportLayer } from './transport-layer';
@@ -85,6 +86,21 @@ describe('UDP', () => {
     const err = await a.layer.send({ protocol: 'udp', host: HOST, port: a.bound.udp!.port }, Buffer.alloc(1301, 0x41)).catch((e: unknown) => e as TransportError);
     expect(err).toBeInstanceOf(TransportError);
     expect(err).toMatchObject({ code: 'too-large', retriable: false });
+  });
+
+  it('sends a datagram to an address from the listening port within send(), not after the caller\'s task', async () => {
+    const a = await layerWith(['udp']);
+    const b = await layerWith(['udp']);
+    const req = optionsRequest({ requestUri: `sip:${HOST}:${a.bound.udp!.port}`, transport: 'UDP', via: { host: HOST, port: b.bound.udp!.port } });
+    // The kernel's count of datagrams sent, read synchronously around send(): it has gone up before
+    // send() returns (Node's own lookup answered an address only on the next tick, so it had not).
+    const sentByKernel = () => Number(/^Udp: (?:\d+ ){3}(\d+)/m.exec(readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'))[1] ?? '')?.[1] ?? NaN);
+    const before = sentByKernel();
+    const sending = b.layer.send({ protocol: 'udp', host: HOST, port: a.bound.udp!.port }, req.bytes);
+    const after = sentByKernel();
+    expect(after - before).toBeGreaterThanOrEqual(1);
+    await sending;
+    expect((await a.inbox.nextMessage()).data).toEqual(req.bytes);
   });
 });
 

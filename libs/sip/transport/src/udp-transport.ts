@@ -1,4 +1,5 @@
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { createSocket, type RemoteInfo, type Socket, type SocketOptions } from 'node:dgram';
+import { lookup as dnsLookup, type LookupOptions } from 'node:dns';
 import { isIP } from 'node:net';
 import { TransportError } from './errors';
 import { mapConnectError } from './error-mapping';
@@ -27,6 +28,18 @@ export function isKeepAliveDatagram(msg: Buffer): boolean {
   return msg.every((b) => b === 0x0d || b === 0x0a || b === 0x20 || b === 0x09);
 }
 
+/**
+ * dgram's address lookup with IP literals answered at once: Node's own
+ * (dns.lookup) answers them on the next tick, so every datagram to an address
+ * waited for the rest of the sender's task. Names still go to dns.lookup (we
+ * resolve them ourselves before sending; only bind could pass one).
+ */
+const literalFirst = ((host: string, options: unknown, callback: (err: Error | null, address: string, family: number) => void) => {
+  const family = isIP(host);
+  if (family !== 0) return callback(null, host, family);
+  return dnsLookup(host, options as LookupOptions, callback as never);
+}) as unknown as NonNullable<SocketOptions['lookup']>;
+
 /** UDP listeners and sending: one datagram is one SIP message (RFC 3261 §18.1). */
 export class UdpTransport {
   private readonly bound: Array<{ socket: Socket; listener: BoundListener }> = [];
@@ -53,22 +66,38 @@ export class UdpTransport {
     return listener;
   }
 
-  async send(target: SendTarget, data: Buffer): Promise<SendResult> {
+  /**
+   * Sends one datagram. To an IP address from a listening socket (every message
+   * of a call in progress), the datagram leaves within this call, not after the
+   * rest of the caller's task: a relayed 200 used to wait for everything its
+   * 'answered' listeners did in the same tick (logging, the recording decision).
+   */
+  send(target: SendTarget, data: Buffer): Promise<SendResult> {
     if (data.length > this.settings.maxDatagramBytes) {
       // RFC 3261 §18.1.1: a message too big for UDP goes over a congestion-controlled transport.
-      throw new TransportError('too-large', `${data.length} bytes do not fit one UDP datagram (limit ${this.settings.maxDatagramBytes}): use TCP or TLS`);
+      return Promise.reject(new TransportError('too-large', `${data.length} bytes do not fit one UDP datagram (limit ${this.settings.maxDatagramBytes}): use TCP or TLS`));
     }
+    const family = isIP(target.host);
+    const listener = family === 0 ? undefined : this.bound.find((b) => b.listener.family === family);
+    if (listener) return this.sendFrom(listener.socket, target, target.host, data);
+    return this.sendResolved(target, data);
+  }
+
+  private async sendResolved(target: SendTarget, data: Buffer): Promise<SendResult> {
     const ctx = { protocol: 'udp' as const, host: target.host, port: target.port, phase: 'lookup' as const };
     const address = isIP(target.host) ? target.host : (await this.settings.lookup(target.host).catch((err: unknown) => Promise.reject(mapConnectError(err, ctx)))).address;
     const socket = await this.socketFor(isIP(address) === 6 ? 6 : 4);
-    await new Promise<void>((resolve, reject) => {
+    return this.sendFrom(socket, target, address, data);
+  }
+
+  private sendFrom(socket: Socket, target: SendTarget, address: string, data: Buffer): Promise<SendResult> {
+    return new Promise<SendResult>((resolve, reject) => {
       socket.send(data, target.port, address, (err) => {
-        if (!err) resolve();
+        if (!err) resolve({ local: this.localOf(socket) });
         else if ((err as { code?: string }).code === 'EMSGSIZE') reject(new TransportError('too-large', `datagram of ${data.length} bytes refused by the OS (EMSGSIZE)`, { cause: err }));
-        else reject(mapConnectError(err, { ...ctx, address, phase: 'established' }));
+        else reject(mapConnectError(err, { protocol: 'udp', host: target.host, port: target.port, address, phase: 'established' }));
       });
     });
-    return { local: this.localOf(socket) };
   }
 
   async close(): Promise<void> {
@@ -93,7 +122,7 @@ export class UdpTransport {
   }
 
   private open(family: 4 | 6, host: string, port: number): Promise<Socket> {
-    const socket = createSocket({ type: family === 6 ? 'udp6' : 'udp4', reuseAddr: false });
+    const socket = createSocket({ type: family === 6 ? 'udp6' : 'udp4', reuseAddr: false, lookup: literalFirst });
     return new Promise((resolve, reject) => {
       const onBindError = (err: Error) => {
         socket.close();
