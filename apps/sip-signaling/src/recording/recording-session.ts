@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import type { Dialog } from '@ci-connector/sip';
+import { pooledRandomBytes, type Dialog } from '@ci-connector/sip';
 import {
   buildRecordingMetadata,
   checkSrsAnswer,
@@ -290,7 +289,7 @@ export class RecordingSession {
       caller: { ...(ctx.caller.aor ? { aor: ctx.caller.aor } : {}), displayName: ctx.callerDisplayName, ...(ctx.caller.user ? { number: ctx.caller.user } : {}) },
       callee: { ...(ctx.callee.aor ? { aor: ctx.callee.aor } : {}), displayName: ctx.calleeDisplayName, ...(ctx.callee.user ? { number: ctx.callee.user } : {}) },
       associateTime: this.now(),
-      ...(this.metadataIds ? { ids: this.metadataIds } : { random: (n: number) => new Uint8Array(randomBytes(n)) }),
+      ...(this.metadataIds ? { ids: this.metadataIds } : { random: (n: number) => pooledRandomBytes(n) }),
       ...(this.deps.extensionNamespace ? { extensionNamespace: this.deps.extensionNamespace } : {}),
     });
     this.metadataIds = m.ids;

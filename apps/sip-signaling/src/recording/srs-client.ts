@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { isSyntheticResponse, type Destination, type Dialog, type DialogLayer, type OutgoingInvite, type SipResponse } from '@ci-connector/sip';
+import { isSyntheticResponse, pooledRandomBytes, type Destination, type Dialog, type DialogLayer, type OutgoingInvite, type SipResponse } from '@ci-connector/sip';
 import type { RecorderFailure, RecorderTarget } from '@ci-connector/siprec';
 
 /**
@@ -28,7 +27,7 @@ export interface SrsClientOptions {
   attemptTimeoutMs: number;
 }
 
-export function multipartBody(sdp: string, metadataXml: string, boundary = `ci-connector-${randomBytes(8).toString('hex')}`): { body: string; contentType: string } {
+export function multipartBody(sdp: string, metadataXml: string, boundary = `ci-connector-${pooledRandomBytes(8).toString('hex')}`): { body: string; contentType: string } {
   const crlf = (s: string) => s.replace(/\r?\n/g, '\r\n').replace(/(\r\n)*$/, '\r\n');
   const body =
     `--${boundary}\r\nContent-Type: application/sdp\r\n\r\n${crlf(sdp)}` +

@@ -4,7 +4,7 @@ export { canonicalHeaderName, expandHeaderName, headerKey, isListHeader } from '
 export { parseUri, formatUri, urisEqual, isIpv6 } from './message/uri';
 export { parseVia, formatVia, parseNameAddr, formatNameAddr, parseCSeq, parseMediaType } from './message/header-values';
 export { splitOutside, parseParams, formatParams, readQuoted, quoteIfNeeded } from './message/scan';
-export { createResponse, EMPTY_BODY, newBranch, newTag, newCallId, REASON_PHRASES, warningValue } from './message/build';
+export { createResponse, EMPTY_BODY, newBranch, newTag, newCallId, pooledRandomBytes, REASON_PHRASES, warningValue } from './message/build';
 export { parseMessage, responseForParseError, DEFAULT_PARSE_LIMITS, PARSE_ERROR_CODES } from './message/parser';
 export type { ParseLimits, ParseOptions, ParseErrorCode } from './message/parser';
 export { serializeMessage } from './message/serializer';
