@@ -7,7 +7,7 @@
  *
  *   source scripts/node-env.sh && nx run-many -t build -p sip-signaling,ci-emulator
  *   node -r ./bench/cjs-register.cjs bench/sip-signaling-setup-delay.bench.ts \
- *     [--idle-calls 200] [--rate 50] [--duration 60] [--hold 2000] [--warmup 200] [--no-pin] [--profile] [--gc-pauses] [--nice-harness]
+ *     [--idle-calls 200] [--rate 50] [--duration 60] [--hold 2000] [--warmup 200] [--no-pin] [--profile] [--gc-pauses] [--nice-harness] [--capture]
  *
  * (from the workspace root, as root: it makes a network namespace.) ≈ 2.5 min.
  *
@@ -32,6 +32,10 @@
  * --no-pin. Every measured call must be recorded (counted at the emulator).
  * --gc-pauses: sip-signaling logs its GC pauses (bench/lib/gc-log.cjs) and the
  * load phase says which of its slowest 1 % of calls overlapped one.
+ * --capture (needs tcpdump): the load phase captured on `lo`; prints the added
+ * delay on the wire (kernel timestamps: what a capture at the SBC shows, without
+ * this process's own event-loop and GC delays) and splits each path at the
+ * packets sip-signaling exchanges with rtpengine (sip-signaling or rtpengine?).
  * Target (issue 6): added delay p99 < 10 ms. Never a test.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -270,7 +274,11 @@ function captureBreakdown(samples: Sample[], file: string, ports: { app: number;
     const top = r.seg.indexOf(Math.max(...r.seg));
     where.set(SEGMENTS[top]!, (where.get(SEGMENTS[top]!) ?? 0) + 1);
   }
+  // The same added delay as the samples, but on the wire: A's INVITE → B's INVITE plus B's 200 → A's 200, with
+  // the kernel's timestamps, so without this process's own event-loop and GC delays in sending and receiving.
+  const wire = rows.map((r) => r.seg.reduce((p, q) => p + q, 0)).sort((p, q) => p - q);
   return (
+    `    added, on the wire (ms) p50 ${pct(wire, 0.5).toFixed(2)} p90 ${pct(wire, 0.9).toFixed(2)} p99 ${pct(wire, 0.99).toFixed(2)} p99.9 ${pct(wire, 0.999).toFixed(2)} max ${(wire[wire.length - 1] ?? NaN).toFixed(2)}\n` +
     `    capture (tcpdump on lo, kernel clock): ${rows.length} calls split${unmatched ? `, ${unmatched} not matched` : ''}, ms\n` +
     `${line('all calls', rows)}\n` +
     `    the slowest 1 % (${slow.length} calls): mean ${SEGMENTS.map((n, i) => `${n} ${mean(i).toFixed(2)}`).join(', ')}\n` +
