@@ -289,7 +289,7 @@ export class RecordingSession {
       caller: { ...(ctx.caller.aor ? { aor: ctx.caller.aor } : {}), displayName: ctx.callerDisplayName, ...(ctx.caller.user ? { number: ctx.caller.user } : {}) },
       callee: { ...(ctx.callee.aor ? { aor: ctx.callee.aor } : {}), displayName: ctx.calleeDisplayName, ...(ctx.callee.user ? { number: ctx.callee.user } : {}) },
       associateTime: this.now(),
-      ...(this.metadataIds ? { ids: this.metadataIds } : { random: (n: number) => pooledRandomBytes(n) }),
+      ...(this.metadataIds ? { ids: this.metadataIds } : { random: pooledRandomBytes }),
       ...(this.deps.extensionNamespace ? { extensionNamespace: this.deps.extensionNamespace } : {}),
     });
     this.metadataIds = m.ids;

@@ -17,6 +17,33 @@ function tenant(mode: 'automatic' | 'manual'): Tenant {
   return newTenant(p.value, new Date());
 }
 
+function callContext(t: Tenant): RecordingCallContext {
+  return {
+    callId: 'call-1',
+    callIdSource: 'dialer',
+    sipCallId: 'sip-1@host',
+    tenantId: t.id,
+    seller: { identity: '+442079460018', side: 'callee', source: 'to' },
+    role: 'inbound',
+    callerDisplayName: 'A',
+    calleeDisplayName: 'B',
+    media: { rtpengineCallId: 'sip-1@host', tags: { a: 'ta', b: 'ta-b2b' }, anchored: true },
+    startedAt: new Date().toISOString(),
+  } as unknown as RecordingCallContext;
+}
+
+// rtpengine's real `subscribe request` reply (libs/siprec's fixture).
+const fixture = JSON.parse(readFileSync(join(__dirname, '../../../../libs/siprec/src/__fixtures__/rtpengine-subscribe-request.json'), 'utf8')) as Record<'narrowed', { sdp: string; 'media-labels': Record<string, unknown> }>;
+
+/** A call a session can record from the fixture: both parties' numbers, and the fixture's rtpengine tags. */
+function recordableContext(t: Tenant): RecordingCallContext {
+  const ctx = callContext(t);
+  Object.assign(ctx, { caller: { aor: 'sip:+15551234567@carrier.example', user: '+15551234567' }, callee: { aor: 'sip:+442079460018@carrier.example', user: '+442079460018' } });
+  const labels = Object.values(fixture.narrowed['media-labels']) as { tag: string }[];
+  (ctx.media as { tags: { a: string; b: string } }).tags = { a: labels[0]?.tag ?? 'ta', b: labels[1]?.tag ?? 'tb' };
+  return ctx;
+}
+
 function setup(t: Tenant, o: { slowDecision?: boolean } = {}) {
   let handler: ((c: RecordingControlCommand) => void) | undefined;
   const subscribes: unknown[] = [];
@@ -41,18 +68,7 @@ function setup(t: Tenant, o: { slowDecision?: boolean } = {}) {
     whenPolicyUnavailable: 'skip',
     failover: { attemptTimeoutMs: 1000, totalBudgetMs: 5000, noFailoverStatuses: [] },
   });
-  const ctx = {
-    callId: 'call-1',
-    callIdSource: 'dialer',
-    sipCallId: 'sip-1@host',
-    tenantId: t.id,
-    seller: { identity: '+442079460018', side: 'callee', source: 'to' },
-    role: 'inbound',
-    callerDisplayName: 'A',
-    calleeDisplayName: 'B',
-    media: { rtpengineCallId: 'sip-1@host', tags: { a: 'ta', b: 'ta-b2b' }, anchored: true },
-    startedAt: new Date().toISOString(),
-  } as unknown as RecordingCallContext;
+  const ctx = callContext(t);
   const send = (c: Omit<RecordingControlCommand, 'callId'> & { callId?: string }) => handler?.({ callId: 'call-1', ...c });
   const settled = () => new Promise((r) => setImmediate(r)).then(() => new Promise((r) => setImmediate(r)));
   return { hook, ctx, send, subscribes, events, reports, releaseDecision, settled };
@@ -113,8 +129,7 @@ describe('SiprecRecordingHook control commands', () => {
 });
 
 describe('SiprecRecordingHook recorder outcomes', () => {
-  // rtpengine's real `subscribe request` reply (libs/siprec's fixture), and a recorder that answers 2xx with plain RTP.
-  const fixture = JSON.parse(readFileSync(join(__dirname, '../../../../libs/siprec/src/__fixtures__/rtpengine-subscribe-request.json'), 'utf8')) as Record<'narrowed', { sdp: string; 'media-labels': Record<string, unknown> }>;
+  // rtpengine's real `subscribe request` reply, and a recorder that answers 2xx with plain RTP.
 
   it('a 2xx whose SDP is refused (RTP/AVP) is reported to the pool as a failure (bad-answer), not a success, and BYEd', async () => {
     const t = tenant('automatic');
@@ -143,10 +158,7 @@ describe('SiprecRecordingHook recorder outcomes', () => {
       whenPolicyUnavailable: 'skip',
       failover: { attemptTimeoutMs: 1000, totalBudgetMs: 5000, noFailoverStatuses: [] },
     });
-    const { ctx } = setup(t);
-    Object.assign(ctx, { caller: { aor: 'sip:+15551234567@carrier.example', user: '+15551234567' }, callee: { aor: 'sip:+442079460018@carrier.example', user: '+442079460018' } });
-    const labels = Object.values(fixture.narrowed['media-labels']) as { tag: string }[];
-    (ctx.media as { tags: { a: string; b: string } }).tags = { a: labels[0]?.tag ?? 'ta', b: labels[1]?.tag ?? 'tb' };
+    const ctx = recordableContext(t);
     await hook.onAnswer(ctx);
     for (let i = 0; i < 100 && byes.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
     expect({ warnings, reports }).toEqual({ warnings: expect.any(Array), reports: [{ ok: false, failure: { kind: 'bad-answer', error: expect.objectContaining({ code: expect.any(String) }) } }] });
@@ -157,7 +169,6 @@ describe('SiprecRecordingHook recorder outcomes', () => {
 
 
 describe('SiprecRecordingHook: rtpengine subscription at the end', () => {
-  const fixture = JSON.parse(readFileSync(join(__dirname, '../../../../libs/siprec/src/__fixtures__/rtpengine-subscribe-request.json'), 'utf8')) as Record<'narrowed', { sdp: string; 'media-labels': Record<string, unknown> }>;
 
   // A recorder that accepts: its answer keeps RTP/SAVP and the crypto lines, and only receives.
   function recorded(t: Tenant) {
@@ -188,21 +199,7 @@ describe('SiprecRecordingHook: rtpengine subscription at the end', () => {
       whenPolicyUnavailable: 'skip',
       failover: { attemptTimeoutMs: 1000, totalBudgetMs: 5000, noFailoverStatuses: [] },
     });
-    const labels = Object.values(fixture.narrowed['media-labels']) as { tag: string }[];
-    const ctx = {
-      callId: 'call-1',
-      callIdSource: 'dialer',
-      sipCallId: 'sip-1@host',
-      tenantId: t.id,
-      seller: { identity: '+442079460018', side: 'callee', source: 'to' },
-      role: 'inbound',
-      callerDisplayName: 'A',
-      calleeDisplayName: 'B',
-      caller: { aor: 'sip:+15551234567@carrier.example', user: '+15551234567' },
-      callee: { aor: 'sip:+442079460018@carrier.example', user: '+442079460018' },
-      media: { rtpengineCallId: 'sip-1@host', tags: { a: labels[0]?.tag ?? 'ta', b: labels[1]?.tag ?? 'tb' }, anchored: true },
-      startedAt: new Date().toISOString(),
-    } as unknown as RecordingCallContext;
+    const ctx = recordableContext(t);
     const until = async (check: () => boolean) => {
       for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
     };
