@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '@ci-connector/platform-config';
@@ -53,22 +53,26 @@ describe('call-events config', () => {
 
   it('needs the certificate, key, CA and a valid partners file for a mutual-TLS port', () => {
     const dir = mkdtempSync(join(tmpdir(), 'call-events-config-'));
-    const pem = join(dir, 'x.pem');
-    writeFileSync(pem, 'not read here');
-    const partners = join(dir, 'partners.json');
-    writeFileSync(partners, JSON.stringify({ partners: [{ id: 'acme', subject: { CN: 'dialer.acme.example' }, tenants: '*' }] }));
-    const missing = problemsOf({ ...base, MTLS_HTTPS_PORT: '8443', MTLS_KEY_FILE: pem });
-    expect(missing.problems.map((p) => p.variable).sort()).toEqual(['MTLS_CA_FILE', 'MTLS_CERT_FILE', 'MTLS_PARTNERS_FILE']);
-    expect(missing.message).toContain('MTLS_CERT_FILE: missing: required with MTLS_HTTPS_PORT or MTLS_GRPC_PORT');
+    try {
+      const pem = join(dir, 'x.pem');
+      writeFileSync(pem, 'not read here');
+      const partners = join(dir, 'partners.json');
+      writeFileSync(partners, JSON.stringify({ partners: [{ id: 'acme', subject: { CN: 'dialer.acme.example' }, tenants: '*' }] }));
+      const missing = problemsOf({ ...base, MTLS_HTTPS_PORT: '8443', MTLS_KEY_FILE: pem });
+      expect(missing.problems.map((p) => p.variable).sort()).toEqual(['MTLS_CA_FILE', 'MTLS_CERT_FILE', 'MTLS_PARTNERS_FILE']);
+      expect(missing.message).toContain('MTLS_CERT_FILE: missing: required with MTLS_HTTPS_PORT or MTLS_GRPC_PORT');
 
-    const ok = parseCallEventsConfig({ ...base, MTLS_GRPC_PORT: '50443', MTLS_CERT_FILE: pem, MTLS_KEY_FILE: pem, MTLS_CA_FILE: pem, MTLS_PARTNERS_FILE: partners });
-    expect(ok.mtls).toMatchObject({ host: '127.0.0.1', grpcPort: 50443, partners: [{ id: 'acme', subject: { CN: 'dialer.acme.example' }, tenants: '*' }] });
-    expect(ok.mtls?.httpsPort).toBeUndefined();
+      const ok = parseCallEventsConfig({ ...base, MTLS_GRPC_PORT: '50443', MTLS_CERT_FILE: pem, MTLS_KEY_FILE: pem, MTLS_CA_FILE: pem, MTLS_PARTNERS_FILE: partners });
+      expect(ok.mtls).toMatchObject({ host: '127.0.0.1', grpcPort: 50443, partners: [{ id: 'acme', subject: { CN: 'dialer.acme.example' }, tenants: '*' }] });
+      expect(ok.mtls?.httpsPort).toBeUndefined();
 
-    writeFileSync(partners, JSON.stringify({ partners: [{ id: 'acme', subject: {}, tenants: '*' }] }));
-    expect(problemsOf({ ...base, MTLS_GRPC_PORT: '50443', MTLS_CERT_FILE: pem, MTLS_KEY_FILE: pem, MTLS_CA_FILE: pem, MTLS_PARTNERS_FILE: partners }).message).toContain(
-      'MTLS_PARTNERS_FILE: $.partners[0].subject: CN is required',
-    );
+      writeFileSync(partners, JSON.stringify({ partners: [{ id: 'acme', subject: {}, tenants: '*' }] }));
+      expect(problemsOf({ ...base, MTLS_GRPC_PORT: '50443', MTLS_CERT_FILE: pem, MTLS_KEY_FILE: pem, MTLS_CA_FILE: pem, MTLS_PARTNERS_FILE: partners }).message).toContain(
+        'MTLS_PARTNERS_FILE: $.partners[0].subject: CN is required',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('.env.example lists every variable the schema reads', () => {

@@ -127,6 +127,8 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Em
     if (ready === 'exited') throw new Error(`the emulator exited with ${String(exited)} before it was ready`);
   } catch (err) {
     child.kill('SIGKILL');
+    if (child.pid !== undefined) await exit;
+    rmSync(work, { recursive: true, force: true });
     throw new Error(`${(err as Error).message}\n--- emulator output ---\n${out}`);
   }
 
