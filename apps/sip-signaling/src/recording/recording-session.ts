@@ -321,7 +321,7 @@ export class RecordingSession {
           this.deps.pool.report(target, check.ok ? { ok: true } : { ok: false, failure: { kind: 'bad-answer', error: check.error } });
           this.dialogs.set(target.uri, r.dialog);
           this.watchDialog(target.uri, r.dialog);
-          this.dispatch({ type: 'srs-answered', recorder: target.uri, sdp: r.sdp });
+          this.dispatch({ type: 'srs-answered', recorder: target.uri, sdp: r.sdp, check });
           return;
         }
         const f = r.failure;

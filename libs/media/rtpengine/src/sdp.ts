@@ -46,12 +46,12 @@ export function parseMediaLine(line: string): MediaLine | undefined {
 /** The values of every `a=<name>` / `a=<name>:<value>` line of a section (value '' for a flag). */
 export function attributes(section: SdpSection, name: string): string[] {
   const out: string[] = [];
+  const end = 2 + name.length;
   for (const line of section.lines) {
-    if (!line.startsWith('a=')) continue;
-    const body = line.slice(2);
-    const colon = body.indexOf(':');
-    const key = colon < 0 ? body : body.slice(0, colon);
-    if (key === name) out.push(colon < 0 ? '' : body.slice(colon + 1));
+    // `a=<name>` then the end of the line or ':' (no substring made for the lines that do not match)
+    if (line.length < end || !line.startsWith(name, 2) || !line.startsWith('a=')) continue;
+    if (line.length === end) out.push('');
+    else if (line.charCodeAt(end) === 58 /* : */) out.push(line.slice(end + 1));
   }
   return out;
 }

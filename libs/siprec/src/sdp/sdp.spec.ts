@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { attributes, connectionOf, directionOf, originOf, parseSdp, SDP_MAX_LENGTH, SdpError, serializeSdp, setDirection } from './sdp';
+import { attributes, connectionOf, directionOf, isAttribute, originOf, parseSdp, removeAttributes, SDP_MAX_LENGTH, SdpError, serializeSdp, setDirection, splitAttribute, type SdpLine } from './sdp';
 
 const sample = [
   'v=0',
@@ -62,6 +62,28 @@ describe('parseSdp / serializeSdp', () => {
     expect(attributes(b.lines, 'inactive')).toEqual(['']);
     expect(attributes(b.lines, 'sendonly')).toEqual([]);
     expect(b.lines.map((l) => l.value)).toEqual(['inactive']);
+  });
+
+  it('finds attributes by name, case-insensitively, a flag as empty, never by a prefix of the name', () => {
+    const lines: SdpLine[] = ['label:1', 'Label:2', 'labels:3', 'label', 'lab', 'crypto:1 AES_CM_128_HMAC_SHA1_80 inline:x', 'LABEL:'].map((value) => ({ type: 'a', value }));
+    lines.push({ type: 'b', value: 'label:9' });
+    expect(attributes(lines, 'label')).toEqual(['1', '2', '', '']);
+    expect(attributes(lines, 'LaBeL')).toEqual(['1', '2', '', '']);
+    expect(attributes(lines, 'labels')).toEqual(['3']);
+    expect(attributes(lines, 'crypto')).toEqual(['1 AES_CM_128_HMAC_SHA1_80 inline:x']);
+    expect(lines.filter((l) => isAttribute(l, 'label')).map((l) => l.value)).toEqual(['label:1', 'Label:2', 'label', 'LABEL:']);
+    expect(removeAttributes(lines, 'label', (v) => v === '2').map((l) => l.value)).toEqual(['label:1', 'labels:3', 'label', 'lab', 'crypto:1 AES_CM_128_HMAC_SHA1_80 inline:x', 'LABEL:', 'label:9']);
+  });
+
+  it('property: attributes agrees with splitting each line at its first colon', () => {
+    const word = fc.stringMatching(/^[a-zA-Z-]{0,6}$/);
+    const line = fc.tuple(fc.constantFrom('a', 'a', 'b'), word, fc.option(fc.stringMatching(/^[\x20-\x7e]{0,8}$/))).map(([type, n, v]): SdpLine => ({ type, value: v === null ? n : `${n}:${v}` }));
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 12 }), word, (lines, name) => {
+        const expected = lines.filter((l) => l.type === 'a' && splitAttribute(l.value).name.toLowerCase() === name.toLowerCase()).map((l) => splitAttribute(l.value).value ?? '');
+        expect(attributes(lines, name)).toEqual(expected);
+      }),
+    );
   });
 
   it('property: serialize ∘ parse is the identity on what parse accepts (modulo a final CRLF)', () => {

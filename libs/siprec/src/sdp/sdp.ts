@@ -39,7 +39,8 @@ export class SdpError extends SiprecError {
 /** The longest SDP accepted (a SIPREC offer is ~1.5 KB; rtpengine's unnarrowed one ~4 KB). */
 export const SDP_MAX_LENGTH = 65536;
 
-const LINE = /^([a-z])=(.*)$/;
+/** What `.` does not match in a JavaScript regular expression: a line may not hold one. */
+const BREAK = /[\n\r\u2028\u2029]/;
 
 /** Parses an SDP body. Throws SdpError naming the line that is wrong. */
 export function parseSdp(text: string): Sdp {
@@ -50,11 +51,13 @@ export function parseSdp(text: string): Sdp {
   if (lines[0] !== 'v=0') throw new SdpError(`the first line must be "v=0" (found "${clip(lines[0] ?? '')}")`);
   const sdp: Sdp = { session: [], media: [] };
   let current: SdpMedia | undefined;
-  for (const [i, line] of lines.entries()) {
-    const m = LINE.exec(line);
-    if (!m) throw new SdpError(`line ${i + 1} "${clip(line)}" is not <type>=<value>`);
-    const type = m[1] ?? '';
-    const value = m[2] ?? '';
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    // <type>=<value>: one of a-z, '=', then no line break (what /^([a-z])=(.*)$/ accepts, without its match array)
+    const t = line.charCodeAt(0);
+    if (!(t >= 97 && t <= 122) || line.charCodeAt(1) !== 61 || BREAK.test(line)) throw new SdpError(`line ${i + 1} "${clip(line)}" is not <type>=<value>`);
+    const type = line[0] as string;
+    const value = line.slice(2);
     if (type === 'm') {
       current = parseMediaLine(value, i + 1);
       sdp.media.push(current);
@@ -104,16 +107,37 @@ export function splitAttribute(value: string): { name: string; value: string | u
   return colon < 0 ? { name: value, value: undefined } : { name: value.slice(0, colon), value: value.slice(colon + 1) };
 }
 
+/**
+ * The value of an `a=` line when its attribute name is `want` (lower case;
+ * compared case-insensitively): '' for a flag, undefined for another attribute.
+ * Makes no string for the lines that do not match.
+ */
+function attributeValue(value: string, want: string): string | undefined {
+  const n = want.length;
+  if (value.length < n || (value.length > n && value.charCodeAt(n) !== 58) /* : */) return undefined;
+  for (let i = 0; i < n; i++) {
+    const c = value.charCodeAt(i);
+    // ASCII letters folded to lower case; nothing else is folded
+    if ((c >= 65 && c <= 90 ? c + 32 : c) !== want.charCodeAt(i)) return undefined;
+  }
+  return value.length === n ? '' : value.slice(n + 1);
+}
+
 /** Values of the `a=<name>` lines (case-insensitive name); a flag gives ''. */
 export function attributes(lines: readonly SdpLine[], name: string): string[] {
   const want = name.toLowerCase();
   const out: string[] = [];
   for (const l of lines) {
     if (l.type !== 'a') continue;
-    const a = splitAttribute(l.value);
-    if (a.name.toLowerCase() === want) out.push(a.value ?? '');
+    const v = attributeValue(l.value, want);
+    if (v !== undefined) out.push(v);
   }
   return out;
+}
+
+/** Whether a line is an `a=<name>` attribute line (case-insensitive name). */
+export function isAttribute(l: SdpLine, name: string): boolean {
+  return l.type === 'a' && attributeValue(l.value, name.toLowerCase()) !== undefined;
 }
 
 /** Removes the `a=<name>` lines for which `drop(value)` is true (every one without a predicate). */
@@ -121,8 +145,8 @@ export function removeAttributes(lines: SdpLine[], name: string, drop: (value: s
   const want = name.toLowerCase();
   return lines.filter((l) => {
     if (l.type !== 'a') return true;
-    const a = splitAttribute(l.value);
-    return !(a.name.toLowerCase() === want && drop(a.value ?? ''));
+    const v = attributeValue(l.value, want);
+    return v === undefined || !drop(v);
   });
 }
 

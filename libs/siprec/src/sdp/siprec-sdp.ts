@@ -16,7 +16,7 @@ import {
   serializeSdp,
   setDirection,
   setOrigin,
-  splitAttribute,
+  isAttribute,
   type Rtpmap,
   type Sdp,
   type SdpMedia,
@@ -148,7 +148,7 @@ export function toSiprecOffer(input: ToSiprecOfferInput): SiprecOffer {
     if (g711Formats(m).length === 0) fail('offer-codec', `${n} offers ${m.formats.join(' ')} with no PCMU/8000 or PCMA/8000`);
     if (input.codecs === 'g711-only') keepG711(m);
     const stream = streams[index];
-    m.lines = m.lines.map((l) => (l.type === 'a' && splitAttribute(l.value).name.toLowerCase() === 'label' ? { type: 'a', value: `label:${stream?.label ?? ''}` } : l));
+    m.lines = m.lines.map((l) => (isAttribute(l, 'label') ? { type: 'a', value: `label:${stream?.label ?? ''}` } : l));
   });
   return { sdp: serializeSdp(out), streams };
 }
@@ -357,7 +357,7 @@ export function toRtpengineAnswer(offer: SiprecOffer, srsAnswer: string): string
   sdp.media.forEach((m, i) => {
     const s = offer.streams[i];
     if (!s) return;
-    m.lines = m.lines.map((l) => (l.type === 'a' && splitAttribute(l.value).name.toLowerCase() === 'label' ? { type: 'a', value: `label:${s.rtpengineLabel}` } : l));
+    m.lines = m.lines.map((l) => (isAttribute(l, 'label') ? { type: 'a', value: `label:${s.rtpengineLabel}` } : l));
   });
   return serializeSdp(sdp);
 }

@@ -1,6 +1,6 @@
 import { describeFailure, type FailoverPolicy, type RecorderFailure } from '../recorders/failover';
 import type { RecorderTarget } from '../recorders/targets';
-import { checkSrsAnswer, continueSdpSession, inactiveOffer, type SiprecOffer } from '../sdp/siprec-sdp';
+import { checkSrsAnswer, continueSdpSession, inactiveOffer, type SiprecOffer, type SrsAnswerCheck } from '../sdp/siprec-sdp';
 
 /**
  * The recording session of one call, as a pure reducer:
@@ -67,7 +67,8 @@ export type RecordingEvent =
   /** rtpengine `subscribe request` failed, or its SDP was refused by toSiprecOffer. */
   | { type: 'media-failed'; reason: string }
   /** A 2xx with SDP from `recorder` (URI) to our INVITE or re-INVITE. The reducer checks the SDP itself. */
-  | { type: 'srs-answered'; recorder: string; sdp: string }
+  /** `check`: checkSrsAnswer(the offer sent, sdp) when the adapter already made it (it is not made twice). */
+  | { type: 'srs-answered'; recorder: string; sdp: string; check?: SrsAnswerCheck }
   /** Our INVITE or re-INVITE to `recorder` failed. */
   | { type: 'srs-failure'; recorder: string; failure: RecorderFailure }
   /** The call's media changed (hold, resume, codec): the recorder needs a re-INVITE. */
@@ -138,7 +139,7 @@ export function reduceRecording(state: RecordingState, event: RecordingEvent, no
       h.mediaFailed(event.reason);
       break;
     case 'srs-answered':
-      h.srsAnswered(event.recorder, event.sdp);
+      h.srsAnswered(event.recorder, event.sdp, event.check);
       break;
     case 'srs-failure':
       h.srsFailure(event.recorder, event.failure);
@@ -284,7 +285,7 @@ class Handlers {
     else this.fail(`rtpengine: ${reason}`, true);
   }
 
-  srsAnswered(recorder: string, sdp: string) {
+  srsAnswered(recorder: string, sdp: string, checked?: SrsAnswerCheck) {
     const s = this.s;
     const target = s.pending === 'invite' ? this.current() : s.recorder;
     if ((s.pending !== 'invite' && s.pending !== 'reinvite') || !target || target.uri !== recorder) {
@@ -296,7 +297,7 @@ class Handlers {
       }
       return;
     }
-    const check = checkSrsAnswer(s.sentSdp ?? '', sdp);
+    const check = checked ?? checkSrsAnswer(s.sentSdp ?? '', sdp);
     if (s.pending === 'invite') {
       delete s.pending;
       if (!check.ok) {
