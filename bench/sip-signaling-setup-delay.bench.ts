@@ -7,7 +7,8 @@
  *
  *   source scripts/node-env.sh && nx run-many -t build -p sip-signaling,ci-emulator
  *   node -r ./bench/cjs-register.cjs bench/sip-signaling-setup-delay.bench.ts \
- *     [--idle-calls 200] [--rate 50] [--duration 60] [--hold 2000] [--warmup 200] [--no-pin] [--profile] [--gc-pauses] [--nice-harness] [--capture]
+ *     [--idle-calls 200] [--rate 50] [--duration 60] [--hold 2000] [--warmup 200] [--no-pin] [--profile] [--gc-pauses]
+ *     [--harness-same-priority] [--no-capture]
  *
  * (from the workspace root, as root: it makes a network namespace.) ≈ 2.5 min.
  *
@@ -32,14 +33,22 @@
  * --no-pin. Every measured call must be recorded (counted at the emulator).
  * --gc-pauses: sip-signaling logs its GC pauses (bench/lib/gc-log.cjs) and the
  * load phase says which of its slowest 1 % of calls overlapped one.
- * --capture (needs tcpdump): the load phase captured on `lo`; prints the added
+ * The load phase is captured on `lo` with tcpdump when it is installed
+ * (deploy/local/stack.sh installs it; --no-capture to skip): prints the added
  * delay on the wire (kernel timestamps: what a capture at the SBC shows, without
  * this process's own event-loop and GC delays) and splits each path at the
  * packets sip-signaling exchanges with rtpengine (sip-signaling or rtpengine?).
- * Target (issue 6): added delay p99 < 10 ms. Never a test.
+ * The harness yields the CPU to the system under test: the recorder double (the
+ * ci-emulator; a remote Microsoft service in a deployment) and tcpdump run at
+ * nice 10, sip-signaling, rtpengine and Redis at 0 (as in a deployment, where
+ * the recorder, the dialers and the far end are other machines). This process
+ * stays at 0: its own clock is one of the two figures. --harness-same-priority:
+ * everything at nice 0, to see the harness's share.
+ * Target (issue 6): added delay p99 < 10 ms, judged on the wire when captured
+ * (else on this process's clock). Never a test.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,8 +68,11 @@ const warmup = a.num('warmup', 200);
 const noPin = a.flag('no-pin');
 const profile = a.flag('profile');
 const gcPauses = a.flag('gc-pauses');
-const niceHarness = a.flag('nice-harness');
-const capture = a.flag('capture');
+// --nice-harness (the default now) is still accepted.
+const niceHarness = !a.flag('harness-same-priority');
+const tcpdumpFound = ((process.env['PATH'] ?? '').split(':').concat('/usr/sbin', '/usr/bin')).some((d) => d !== '' && existsSync(join(d, 'tcpdump')));
+if (a.flag('capture') && !tcpdumpFound) throw new Error('--capture needs tcpdump: bash deploy/local/stack.sh install (or apt-get install tcpdump)');
+const capture = !a.flag('no-capture') && tcpdumpFound;
 
 // --gc-pauses: this process's own GC pauses too (they delay the timestamps it takes).
 const benchGcs: [number, number, number][] = [];
@@ -186,7 +198,9 @@ function gcOverlap(samples: Sample[], file: string): string {
  * in rtpengine.
  */
 async function startCapture(file: string): Promise<ChildProcess> {
-  const child = spawn('tcpdump', ['-i', 'lo', '-n', '-s', '4096', '-B', '8192', '-w', file, 'udp'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Part of the harness: at nice 10 unless --harness-same-priority (the timestamps are the kernel's, taken as the packets pass).
+  const argv = ['-i', 'lo', '-n', '-s', '4096', '-B', '8192', '-w', file, 'udp'];
+  const child = niceHarness ? spawn('nice', ['-n', '10', 'tcpdump', ...argv], { stdio: ['ignore', 'ignore', 'pipe'] }) : spawn('tcpdump', argv, { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
   const until = Date.now() + 5_000;
@@ -205,7 +219,7 @@ async function stopCapture(child: ChildProcess): Promise<void> {
 
 const SEGMENTS = ['in → offer', 'offer (rtpengine)', 'offer → out', 'in → answer', 'answer (rtpengine)', 'answer → out'] as const;
 
-function captureBreakdown(samples: Sample[], file: string, ports: { app: number; uas: number; ng: number }): string {
+function captureBreakdown(samples: Sample[], file: string, ports: { app: number; uas: number; ng: number }): { text: string; wireP99: number; matched: number; unmatched: number } {
   const packets = readPcapUdp(file);
   const header = (text: string, name: string) => new RegExp(`\\r\\n${name}[ \\t]*:[ \\t]*([^\\r\\n]*)`, 'i').exec(text)?.[1]?.trim();
   const bencoded = (text: string, key: string) => {
@@ -277,13 +291,13 @@ function captureBreakdown(samples: Sample[], file: string, ports: { app: number;
   // The same added delay as the samples, but on the wire: A's INVITE → B's INVITE plus B's 200 → A's 200, with
   // the kernel's timestamps, so without this process's own event-loop and GC delays in sending and receiving.
   const wire = rows.map((r) => r.seg.reduce((p, q) => p + q, 0)).sort((p, q) => p - q);
-  return (
+  const text =
     `    added, on the wire (ms) p50 ${pct(wire, 0.5).toFixed(2)} p90 ${pct(wire, 0.9).toFixed(2)} p99 ${pct(wire, 0.99).toFixed(2)} p99.9 ${pct(wire, 0.999).toFixed(2)} max ${(wire[wire.length - 1] ?? NaN).toFixed(2)}\n` +
     `    capture (tcpdump on lo, kernel clock): ${rows.length} calls split${unmatched ? `, ${unmatched} not matched` : ''}, ms\n` +
     `${line('all calls', rows)}\n` +
     `    the slowest 1 % (${slow.length} calls): mean ${SEGMENTS.map((n, i) => `${n} ${mean(i).toFixed(2)}`).join(', ')}\n` +
-    `      their largest part: ${[...where].sort((p, q) => q[1] - p[1]).map(([k, n]) => `${k} ${n}`).join(', ')}`
-  );
+    `      their largest part: ${[...where].sort((p, q) => q[1] - p[1]).map(([k, n]) => `${k} ${n}`).join(', ')}`;
+  return { text, wireP99: pct(wire, 0.99), matched: rows.length, unmatched };
 }
 
 async function recordedOf(ids: string[]): Promise<{ ended: number; other: number }> {
@@ -371,10 +385,18 @@ async function main() {
       `    recorded at the emulator: ${loadRec.ended} of ${load.ids.length} (not ended: ${loadRec.other}); CPU ${Object.entries(loadCpu).map(([k, v]) => `${k} ${(v * 100).toFixed(0)}%`).join(', ')}; others on the machine ${(Math.max(0, loadOthers) * 100).toFixed(0)}% of a core${loadOthers > 0.1 ? ' (DISTURBED)' : ''}`,
     );
     if (gcLog) console.log(gcOverlap(load.samples, gcLog));
-    if (pcapFile) console.log(captureBreakdown(load.samples, pcapFile, { app: app.sipPort, uas: uasPort, ng: rig.ngPort }));
+    const wire = pcapFile ? captureBreakdown(load.samples, pcapFile, { app: app.sipPort, uas: uasPort, ng: rig.ngPort }) : undefined;
+    if (wire) console.log(wire.text);
     const p99 = (xs: Sample[]) => pct(xs.map((s) => s.request + s.response).sort((p, q) => p - q), 0.99);
-    const ok = p99(idle.samples) < 10 && p99(load.samples) < 10 && !idle.failed && !load.failed;
-    console.log(`\nadded delay p99: idle ${p99(idle.samples).toFixed(2)} ms, at ${rate} calls/s ${p99(load.samples).toFixed(2)} ms (target < 10 ms → ${ok ? 'met' : 'NOT met'})`);
+    // The wire figure counts only when (nearly) every call was found in the capture.
+    const wireOk = wire !== undefined && wire.unmatched <= load.samples.length / 100;
+    const loadP99 = wireOk ? wire.wireP99 : p99(load.samples);
+    const ok = p99(idle.samples) < 10 && loadP99 < 10 && !idle.failed && !load.failed && idleRec.ended === idle.ids.length && loadRec.ended === load.ids.length;
+    console.log(
+      `\nadded delay p99 (${niceHarness ? 'harness at nice 10' : 'harness at the same priority'}): idle ${p99(idle.samples).toFixed(2)} ms; at ${rate} calls/s ` +
+        (wireOk ? `${wire.wireP99.toFixed(2)} ms on the wire (${p99(load.samples).toFixed(2)} ms on this process's clock)` : `${p99(load.samples).toFixed(2)} ms on this process's clock${wire ? ` (the capture missed ${wire.unmatched} calls)` : ' (no capture: tcpdump not installed or --no-capture)'}`) +
+        ` (target < 10 ms → ${ok ? 'met' : 'NOT met'})`,
+    );
     uac.close();
     uas.close();
   } finally {

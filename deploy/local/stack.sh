@@ -29,8 +29,9 @@ KAFKA_TOOL_OPTS=(-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.he
   "-Dlog4j2.configurationFile=$STACK/kafka/tools-log4j2.xml")
 
 # rtpengine-utils (rtpengine-ctl) is only a Recommends of rtpengine-daemon:
-# named so that --no-install-recommends still brings it.
-APT_PACKAGES=(redis-server rtpengine-daemon rtpengine-utils sip-tester kamailio kamailio-tls-modules openssl chromium)
+# named so that --no-install-recommends still brings it. tcpdump: the SIP
+# engineer's first tool, and the set-up delay benchmark's capture (bench/).
+APT_PACKAGES=(redis-server rtpengine-daemon rtpengine-utils sip-tester kamailio kamailio-tls-modules openssl chromium tcpdump)
 COMPONENTS=(redis kafka rtpengine)
 
 # ---------------------------------------------------------------- helpers ---
