@@ -7,7 +7,7 @@
  *
  *   source scripts/node-env.sh && nx run-many -t build -p sip-signaling,ci-emulator
  *   node -r ./bench/cjs-register.cjs bench/sip-signaling-setup-delay.bench.ts \
- *     [--idle-calls 200] [--rate 50] [--duration 60] [--hold 2000] [--warmup 200] [--no-pin] [--profile] [--gc-pauses]
+ *     [--idle-calls 200] [--rate 50] [--duration 60] [--hold 2000] [--warmup 200] [--pin] [--profile] [--gc-pauses]
  *     [--harness-same-priority] [--no-capture]
  *
  * (from the workspace root, as root: it makes a network namespace.) ≈ 2.5 min.
@@ -29,8 +29,9 @@
  * one at a time: INVITE, 200, ACK, 300 ms, BYE, 100 ms), **load** (`--rate`
  * calls/s for `--duration` s, each held `--hold` ms). A baseline first: A → B
  * directly, no sip-signaling, to show what the measuring itself costs.
- * sip-signaling pinned to core 1, the rest (this process too) on core 0, unless
- * --no-pin. Every measured call must be recorded (counted at the emulator).
+ * Not pinned unless --pin (sip-signaling on core 1, the rest, this process too,
+ * on core 0: worse here, core 0 then carries the harness, rtpengine and Redis
+ * together). Every measured call must be recorded (counted at the emulator).
  * --gc-pauses: sip-signaling logs its GC pauses (bench/lib/gc-log.cjs) and the
  * load phase says which of its slowest 1 % of calls overlapped one.
  * The load phase is captured on `lo` with tcpdump when it is installed
@@ -65,7 +66,8 @@ const rate = a.num('rate', 50);
 const durationS = a.num('duration', 60);
 const holdMs = a.num('hold', 2000);
 const warmup = a.num('warmup', 200);
-const noPin = a.flag('no-pin');
+// --no-pin (the default now) is still accepted.
+const noPin = !a.flag('pin');
 const profile = a.flag('profile');
 const gcPauses = a.flag('gc-pauses');
 // --nice-harness (the default now) is still accepted.

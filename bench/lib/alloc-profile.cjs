@@ -2,7 +2,7 @@
 // GC collected later: V8's sampling heap profiler with includeObjectsCollectedBy*GC),
 // and writes the profile at exit to $ALLOC_PROFILE_DIR/alloc-<pid>.heapprofile
 // (open it in Chrome DevTools, or: node bench/lib/alloc-top.cjs <file>). E.g.:
-//   ALLOC_PROFILE_DIR=/dev/shm/hp SS_BENCH_APP_NODE_FLAGS="-r ./bench/lib/alloc-profile.cjs" \
+//   SS_BENCH_APP_ENV=ALLOC_PROFILE_DIR=/dev/shm/hp SS_BENCH_APP_NODE_FLAGS="-r ./bench/lib/alloc-profile.cjs" \
 //     node -r ./bench/cjs-register.cjs bench/sip-signaling-setup-delay.bench.ts --idle-calls 20 --duration 20
 const inspector = require('node:inspector');
 const fs = require('node:fs');
