@@ -148,9 +148,14 @@ export function toSiprecOffer(input: ToSiprecOfferInput): SiprecOffer {
     if (g711Formats(m).length === 0) fail('offer-codec', `${n} offers ${m.formats.join(' ')} with no PCMU/8000 or PCMA/8000`);
     if (input.codecs === 'g711-only') keepG711(m);
     const stream = streams[index];
-    m.lines = m.lines.map((l) => (isAttribute(l, 'label') ? { type: 'a', value: `label:${stream?.label ?? ''}` } : l));
+    relabel(m, stream?.label ?? '');
   });
   return { sdp: serializeSdp(out), streams };
+}
+
+/** Every `a=label` line of the section becomes `a=label:<label>`, in place. */
+function relabel(m: SdpMedia, label: string): void {
+  m.lines = m.lines.map((l) => (isAttribute(l, 'label') ? { type: 'a', value: `label:${label}` } : l));
 }
 
 function keepOneCrypto(m: SdpMedia, n: string): SdpMedia['lines'] {
@@ -357,7 +362,7 @@ export function toRtpengineAnswer(offer: SiprecOffer, srsAnswer: string): string
   sdp.media.forEach((m, i) => {
     const s = offer.streams[i];
     if (!s) return;
-    m.lines = m.lines.map((l) => (isAttribute(l, 'label') ? { type: 'a', value: `label:${s.rtpengineLabel}` } : l));
+    relabel(m, s.rtpengineLabel);
   });
   return serializeSdp(sdp);
 }
